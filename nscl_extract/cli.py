@@ -1,0 +1,67 @@
+"""Command line: a thin layer over the pipeline, the scorer, batch, store and pages."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .loaders import LoadError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nscl-extract")
+def cli():
+    """Extract grounded targets, citations, dates, quantities and standards from Vietnamese NSCL documents."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="json: one object (a list for several files); jsonl: one line per document. Default: json for one file, jsonl for several.")
+@click.option("--no-text", is_flag=True, help="Leave the document text out of the output.")
+@click.option("--table", is_flag=True, help="Print the indicators as an aligned table instead of JSON.")
+def extract(files, output, fmt, no_text, table):
+    """Extract FILE... (txt, html, docx, pdf; "-" reads stdin)."""
+    from .pipeline import extract_file
+
+    docs, failed = [], 0
+    for f in files:
+        try:
+            docs.append(extract_file(f))
+        except LoadError as e:
+            click.echo(f"error: {e}", err=True)
+            failed += 1
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    try:
+        if table:
+            from .table import indicator_table
+
+            for d in docs:
+                out.write(indicator_table(d) + "\n")
+        else:
+            fmt = fmt or ("json" if len(files) == 1 else "jsonl")
+            dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
+            if fmt == "jsonl":
+                for d in dicts:
+                    out.write(json.dumps(d, ensure_ascii=False) + "\n")
+            else:
+                payload = dicts[0] if len(files) == 1 and dicts else dicts
+                out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        if output:
+            out.close()
+    if failed:
+        sys.exit(1)
+
+
+# --- commands defined in their own modules (one line each) ---
+
+
+def main():
+    cli()
+
+
+if __name__ == "__main__":
+    main()

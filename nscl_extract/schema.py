@@ -1,0 +1,133 @@
+"""The one schema: pydantic models shared by extractors, JSON output, the store and the scorer.
+
+Field names and meanings follow ../shared/SPEC.md sections 2-5.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "nscl-extract/1"
+
+Comparator = Literal["eq", "gte", "gt", "lte", "lt", "approx"]
+StandardKind = Literal["management_system", "scheme", "tool", "national_standard", "technical_regulation"]
+
+
+class Span(BaseModel):
+    """A grounded piece of the document: always text == doc.text[start:end]."""
+
+    model_config = ConfigDict(frozen=False, populate_by_name=True)
+    start: int
+    end: int
+    text: str
+
+
+class Citation(Span):
+    number: str
+    serial: str
+    year: Optional[int] = None
+    type: str
+    type_name: Optional[str] = None
+    issuer: Optional[str] = None
+    date: Optional[str] = None
+
+
+class Date(Span):
+    value: str
+    precision: Literal["day", "month"]
+
+
+class Period(Span):
+    from_: int = Field(alias="from")  # "from" on the wire, as SPEC writes it
+    to: int
+
+
+class Quantity(Span):
+    """A percentage (unit "%") or a count (unit = the counted noun)."""
+
+    value: float
+    value_max: Optional[float] = None
+    comparator: Comparator = "eq"
+    unit: str
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit == "%"
+
+
+class Amount(Span):
+    value: float
+    value_max: Optional[float] = None
+    comparator: Comparator = "eq"
+    currency: str = "VND"
+    per: Optional[str] = None
+
+
+class Standard(Span):
+    id: str
+    prefix: Optional[str] = None
+    version: Optional[str] = None
+    kind: StandardKind
+
+
+# What an extractor returns: `text -> list[Mention]`.
+Mention = Union[Citation, Date, Period, Quantity, Amount, Standard]
+
+
+class Indicator(Span):
+    """A quantified target or result (SPEC section 4); text is the clause that states it."""
+
+    quantity: Quantity
+    kind: Literal["target", "result"]
+    target_year: Optional[int] = None
+    period: Optional[tuple[int, int]] = None
+    per_year: bool = False
+    relative: bool = False
+    subject: Optional[str] = None
+    action: Optional[str] = None
+    standards: list[str] = Field(default_factory=list)
+
+
+class Province(BaseModel):
+    name: str
+    name_2025: Optional[str] = None
+
+
+class Document(BaseModel):
+    """One extracted document: the JSON object of SPEC section 2."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    schema_: str = Field(default=SCHEMA_ID, alias="schema")
+    doc_id: str
+    source: str
+    title: Optional[str] = None
+    published: Optional[str] = None
+    province: Optional[Province] = None
+    plan: Optional[Citation] = None
+    text: Optional[str] = None
+    citations: list[Citation] = Field(default_factory=list)
+    dates: list[Date] = Field(default_factory=list)
+    periods: list[Period] = Field(default_factory=list)
+    percentages: list[Quantity] = Field(default_factory=list)
+    counts: list[Quantity] = Field(default_factory=list)
+    amounts: list[Amount] = Field(default_factory=list)
+    standards: list[Standard] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self, with_text: bool = True) -> dict:
+        data = self.model_dump(mode="json", by_alias=True, exclude={"text"} if not with_text else None)
+        return data
+
+    @classmethod
+    def from_json_dict(cls, data: dict) -> "Document":
+        return cls.model_validate(data)
+
+
+class ErrorRecord(BaseModel):
+    """What a batch writes for a document it could not extract."""
+
+    doc_id: str
+    source: str
+    error: str
