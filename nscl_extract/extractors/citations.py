@@ -1,0 +1,89 @@
+"""Citations: legal document numbers (rules/citations.yml)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from .. import rules
+from ..schema import Citation
+from .dates import extract_dates
+
+_CODE = r"[A-ZĐ][A-Za-zĐđ]{0,5}"
+_ISSUER = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*"
+_SERIAL = r"(?<![\w/.-])(?P<serial>\d{1,5}[a-z]?)"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_LEAD = regex.compile(r"(?:ngày[\s\u00a0]*)?", regex.I)
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    data = rules.load("citations")
+    forms = [
+        # 80/2021/NĐ-CP, 191/KH-UBND, 712 /QĐ-TTg, 130/2011/TTLT-BTC-BKHCN, 1078/VPCP-KGVX
+        rf"{_SERIAL}\s?/\s?(?:{_YEAR}/)?(?P<code>{_CODE})-(?P<issuer>{_ISSUER})(?![\w/])",
+        # 36-NQ/TW, 07-CTr/TU
+        rf"{_SERIAL}-(?P<code>{_CODE})/(?P<issuer>{_ISSUER})(?![\w/])",
+        # 202/2025/QH15: the type comes from the word before it
+        rf"{_SERIAL}/{_YEAR}/(?P<issuer>{_ISSUER})(?![\w/])",
+    ]
+    types = {_key(k): (k, v) for k, v in data["types"].items()}
+    words = data["type_words"]
+    before = regex.compile(rf"({rules.alternation(words)})(?:\s+(?:số|số:))?\s*$", regex.I)
+    after_date = regex.compile(r"\s*,?\s*(?=ngày\b)", regex.I)
+    return [regex.compile(f) for f in forms], types, words, before, after_date
+
+
+def _key(code: str) -> str:
+    return code.upper().replace("Đ", "D")
+
+
+def _type_word(text: str, start: int, before, words) -> str | None:
+    m = before.search(text[max(0, start - 40):start])
+    if not m:
+        return None
+    said = m.group(1).lower()
+    return next((code for word, code in words.items() if word.lower() == regex.sub(r"\s+", " ", said)), None)
+
+
+def extract_citations(text: str) -> list[Citation]:
+    forms, types, words, before, after_date = _compiled()
+    out: list[Citation] = []
+    taken: list[tuple[int, int]] = []
+    for rx in forms:
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            code = m.groupdict().get("code")
+            issuer = m.group("issuer")
+            year = int(m.group("year")) if m.groupdict().get("year") else None
+            if code is not None and _key(code) in types:
+                canon, name = types[_key(code)]
+            elif code is not None:  # an official letter: SERIAL/ISSUER-UNIT
+                issuer = code
+                canon, name = "CV", types["CV"][1]
+            else:
+                canon = _type_word(text, s, before, words)
+                if canon is None and not issuer[:2].isupper():
+                    continue
+                name = types[_key(canon)][1] if canon else None
+            raw = regex.sub(r"\s+", "", m.group())
+            number = _normalise(raw, code, canon) if code is not None and _key(code) in types else raw
+            date = None
+            gap = after_date.match(text, e)
+            if gap:
+                window = text[gap.end():gap.end() + 40]
+                found = extract_dates(window)
+                if found and found[0].precision == "day" and _LEAD.fullmatch(window[:found[0].start]):
+                    date = found[0].value
+            taken.append((s, e))
+            out.append(Citation(start=s, end=e, text=m.group(), number=number, serial=m.group("serial"),
+                                year=year, type=canon, type_name=name, issuer=issuer, date=date))
+    return sorted(out, key=lambda c: c.start)
+
+
+def _normalise(raw: str, code: str, canon: str) -> str:
+    """The type code in its canonical spelling (upper case with Đ); the issuer as written."""
+    i = raw.find(code)
+    return raw[:i] + canon + raw[i + len(code):]

@@ -1,0 +1,64 @@
+"""Standards, schemes and improvement tools (rules/standards.yml)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from .. import rules
+from ..schema import Standard
+
+_B, _E = r"(?<![\p{L}\d])", r"(?![\p{L}\d]|-\d)"
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    data = rules.load("standards")
+    iso = regex.compile(
+        rf"{_B}(?:(?P<prefix>TCVN)\s+)?ISO(?P<sub>/IEC|/TS)?\s*(?P<num>\d{{3,5}})(?:-\d+)?(?::\s?(?P<ver>(?:19|20)\d{{2}}))?{_E}")
+    iso_more = regex.compile(rf"\s*(?:,|và|hoặc|/)\s*(?:ISO\s*)?(?P<num>\d{{4,5}})(?::(?P<ver>(?:19|20)\d{{2}}))?{_E}")
+    tcvn = regex.compile(rf"{_B}TCVN\s+(?P<num>\d{{1,5}}(?:-\d+)?)(?::(?P<ver>(?:19|20)\d{{2}}))?{_E}")
+    qcvn = regex.compile(rf"{_B}QCVN\s+\d{{1,3}}(?:-\d+)?:(?:19|20)\d{{2}}/[A-ZĐ]+{_E}")
+    named = []
+    for entry in data["named"]:
+        for lit in entry["match"]:
+            pat = regex.escape(lit).replace(r"\ ", r"\s+")
+            flags = regex.I if entry.get("nocase") else 0
+            named.append((len(lit), regex.compile(rf"{_B}{pat}(?:s(?=[^\p{{L}}]))?{_E}", flags), entry))
+    named.sort(key=lambda x: -x[0])
+    return data, iso, iso_more, tcvn, qcvn, named
+
+
+def _iso_id(data, sub: str | None, num: str) -> str:
+    if num in data["iso_ids"]:
+        return data["iso_ids"][num]
+    return f"ISO{sub or ''} {num}"
+
+
+def extract_standards(text: str) -> list[Standard]:
+    data, iso, iso_more, tcvn, qcvn, named = _compiled()
+    out: list[Standard] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(s, e, **kw):
+        if any(s < te and ts < e for ts, te in taken):
+            return
+        taken.append((s, e))
+        out.append(Standard(start=s, end=e, text=text[s:e], **kw))
+
+    for m in iso.finditer(text):
+        add(m.start(), m.end(), id=_iso_id(data, m.group("sub"), m.group("num")), prefix=m.group("prefix"),
+            version=m.group("ver"), kind=data["iso_kind"])
+        pos = m.end()
+        while (more := iso_more.match(text, pos)):
+            add(more.start("num"), more.end(), id=_iso_id(data, None, more.group("num")), prefix=None,
+                version=more.group("ver"), kind=data["iso_kind"])
+            pos = more.end()
+    for m in qcvn.finditer(text):
+        add(m.start(), m.end(), id=regex.sub(r"\s+", " ", m.group()), kind="technical_regulation")
+    for m in tcvn.finditer(text):
+        add(m.start(), m.end(), id=f"TCVN {m.group('num')}", version=m.group("ver"), kind="national_standard")
+    for _, rx, entry in named:
+        for m in rx.finditer(text):
+            add(m.start(), m.end(), id=entry["id"], kind=entry["kind"])
+    return sorted(out, key=lambda s: s.start)

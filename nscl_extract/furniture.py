@@ -1,0 +1,61 @@
+"""Page furniture and related-article blocks (rules/furniture.yml).
+
+Returns spans over the unchanged text: furniture yields nothing; related blocks yield
+mentions but no indicators."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from . import rules
+
+MAX_LINE = 160
+_LEAD = r"^[ \t\u00a0|\-–•*>]*"
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    data = rules.load("furniture")
+    lines = regex.compile(_LEAD + rules.alternation(data["lines"]), regex.I)
+    labels = regex.compile(_LEAD + rules.alternation(data["labels"]) + r"[ \t\u00a0]*(?:[:|>]|$)", regex.I)
+    related = regex.compile(_LEAD + rules.alternation(data["related"]) + r"[ \t\u00a0:]*$", regex.I)
+    return lines, labels, related
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        yield pos, pos + len(body), body
+        pos += len(line)
+
+
+def furniture_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(furniture, related): line spans of page furniture, and blocks of related-article links."""
+    lines_rx, labels_rx, related_rx = _compiled()
+    furniture, related = [], []
+    block: list[int] | None = None
+    for s, e, body in _lines(text):
+        stripped = body.strip()
+        if block is not None:
+            if stripped and len(stripped) <= MAX_LINE and not _is_furniture(body, lines_rx, labels_rx):
+                block[1] = e
+                continue
+            if not stripped and block[1] == block[0]:
+                continue
+            related.append((block[0], block[1]))
+            block = None
+        if len(stripped) > MAX_LINE or not stripped:
+            continue
+        if related_rx.match(body):
+            block = [s, e]
+        elif _is_furniture(body, lines_rx, labels_rx):
+            furniture.append((s, e))
+    if block is not None:
+        related.append((block[0], block[1]))
+    return furniture, related
+
+
+def _is_furniture(body: str, lines_rx, labels_rx) -> bool:
+    return bool(lines_rx.match(body) or labels_rx.match(body))
