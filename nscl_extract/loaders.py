@@ -5,6 +5,7 @@ which names the file.
 """
 from __future__ import annotations
 
+import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +70,102 @@ def load_html(data: bytes, source: str) -> Loaded:
     return Loaded(text=nfc(text), title=nfc(title) if title else None, published=published)
 
 
-LOADERS = {".txt": load_txt, ".text": load_txt, ".md": load_txt, ".html": load_html, ".htm": load_html}
+def _docx_blocks(container, Paragraph, Table):
+    """Yield paragraphs and tables of a body or cell element in reading order (content controls included)."""
+    for el in container.iterchildren():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            yield Paragraph(el, None)
+        elif tag == "tbl":
+            yield Table(el, None)
+        elif tag == "sdt":  # a content control: its content sits in w:sdtContent
+            for sub in el.iterchildren():
+                if sub.tag.rsplit("}", 1)[-1] == "sdtContent":
+                    yield from _docx_blocks(sub, Paragraph, Table)
+
+
+def _docx_table_lines(table, Paragraph, Table) -> list[str]:
+    """One line per row, its cells joined with " | "; a cell's own line breaks become spaces."""
+    lines = []
+    for tr in table._tbl.tr_lst:
+        cells = []
+        for tc in tr.tc_lst:  # each cell once, as in the file (a merged cell is not repeated)
+            parts = []
+            for block in _docx_blocks(tc, Paragraph, Table):
+                if isinstance(block, Table):
+                    parts.extend(_docx_table_lines(block, Paragraph, Table))
+                else:
+                    parts.append(block.text)
+            cells.append(" ".join(parts).replace("\n", " ").strip())
+        lines.append(" | ".join(cells))
+    return lines
+
+
+def load_docx(data: bytes, source: str) -> Loaded:
+    """Paragraphs and tables of the body in reading order, one paragraph or table row per line."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as e:  # not a zip, no word/document.xml, broken XML ...
+        raise LoadError(source, f"not a readable DOCX file ({type(e).__name__}: {e})") from None
+    lines: list[str] = []
+    for block in _docx_blocks(document.element.body, Paragraph, Table):
+        if isinstance(block, Table):
+            lines.extend(_docx_table_lines(block, Paragraph, Table))
+        else:
+            lines.append(block.text)
+    text = "\n".join(lines)
+    if not text.strip():
+        raise LoadError(source, "no text in DOCX")
+    title = (document.core_properties.title or "").strip() or None
+    return Loaded(text=nfc(text), title=nfc(title) if title else None)
+
+
+def load_pdf(data: bytes, source: str) -> Loaded:
+    """The PDF's text layer, one line break between pages; a PDF with no text at all needs OCR and is refused."""
+    import logging
+
+    import pypdf
+
+    if b"%PDF-" not in data[:1024]:
+        raise LoadError(source, "not a PDF file (no %PDF- header)")
+    log = logging.getLogger("pypdf")  # pypdf's repair notes would otherwise go to stderr for every damaged file
+    quiet, propagate = logging.NullHandler(), log.propagate
+    log.addHandler(quiet)
+    log.propagate = False
+    try:
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise LoadError(source, "encrypted PDF: needs a password")
+            pages = [(page.extract_text() or "").rstrip("\n") for page in reader.pages]
+            info = reader.metadata
+            title = (info.title if info else None) or None
+        except LoadError:
+            raise
+        except Exception as e:  # truncated, damaged, or not a PDF at all
+            raise LoadError(source, f"damaged or truncated PDF ({type(e).__name__}: {e})") from None
+    finally:
+        log.removeHandler(quiet)
+        log.propagate = propagate
+    if not pages:
+        raise LoadError(source, "PDF has no pages")
+    empty = [i + 1 for i, t in enumerate(pages) if not t.strip()]
+    if len(empty) == len(pages):
+        raise LoadError(source, "no text layer: needs OCR")
+    warnings = []
+    if empty:
+        listed = ", ".join(map(str, empty[:20])) + (" ..." if len(empty) > 20 else "")
+        warnings.append(f"no text layer in PDF on page(s) {listed} of {len(pages)}: needs OCR")
+    title = str(title).strip() if title else None
+    return Loaded(text=nfc("\n".join(pages)), title=nfc(title) if title else None, warnings=warnings)
+
+
+LOADERS = {".txt": load_txt, ".text": load_txt, ".md": load_txt, ".html": load_html, ".htm": load_html,
+           ".docx": load_docx, ".pdf": load_pdf}
 
 
 def load_bytes(data: bytes, source: str, suffix: str) -> Loaded:
