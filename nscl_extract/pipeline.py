@@ -3,8 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .docfields import find_plan, find_province, find_published, find_title
+from .extractors.amounts import extract_amounts
+from .extractors.citations import extract_citations
+from .extractors.dates import extract_dates
+from .extractors.periods import extract_periods
+from .extractors.quantities import extract_counts, extract_percentages
+from .extractors.standards import extract_standards
+from .entities import decoded_view, map_back
+from .furniture import furniture_spans
 from .loaders import Loaded, load
-from .schema import Document
+from .schema import Document, Span
 
 
 def doc_id_for(source: str) -> str:
@@ -15,7 +24,47 @@ def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: 
                  published: str | None = None, warnings: list[str] | None = None,
                  with_indicators: bool = True) -> Document:
     """Extract every mention (and indicator) from NFC text. Pure: same text, same Document."""
-    raise NotImplementedError  # filled by the extraction core
+    view = decoded_view(text)
+    if view is None:
+        return _extract(text, doc_id, source, title, published, warnings, with_indicators)
+    doc = _extract(view[0], doc_id, source, title, published, warnings, with_indicators)
+    doc = map_back(doc, text, view[1])
+    doc.text = text
+    return doc
+
+
+def _extract(text, doc_id, source, title, published, warnings, with_indicators) -> Document:
+    furniture, related = furniture_spans(text)
+    citations = extract_citations(text)
+    published = find_published(text, _outside(extract_dates(text), furniture), published)
+    # Earlier kinds claim their spans: a number inside a citation, standard or date is not a quantity.
+    layers = [citations, extract_standards(text), extract_dates(text, published), extract_periods(text),
+              extract_amounts(text), extract_percentages(text), extract_counts(text)]
+    kept: list[list] = []
+    claimed: list[tuple[int, int]] = list(furniture)
+    for layer in layers:
+        mine = [m for m in layer if not _overlaps(m, claimed)]
+        claimed += [(m.start, m.end) for m in mine]
+        kept.append(mine)
+    citations, standards, dates, periods, amounts, percentages, counts = kept
+    province = find_province(text)
+    doc = Document(doc_id=doc_id, source=source, title=title or find_title(text, furniture), published=published,
+                   province=province, plan=find_plan(text, citations, province), text=text,
+                   citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
+                   amounts=amounts, standards=standards, warnings=list(warnings or []))
+    if with_indicators:
+        from .indicators import find_indicators
+
+        doc.indicators = find_indicators(doc, furniture + related)
+    return doc
+
+
+def _overlaps(m: Span, spans: list[tuple[int, int]]) -> bool:
+    return any(m.start < e and s < m.end for s, e in spans)
+
+
+def _outside(mentions: list, spans: list[tuple[int, int]]) -> list:
+    return [m for m in mentions if not _overlaps(m, spans)]
 
 
 def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True) -> Document:

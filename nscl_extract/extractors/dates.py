@@ -18,7 +18,7 @@ def patterns():
     numeric = rf"(?<![\d/.\-]){_D}(?P<s>[/.\-]){_M}(?P=s){_Y}(?![\d/])"
     words = rf"(?i:ngày){WS}{_D}{WS}(?i:tháng){WS}{_M}(?:{WS}|,{OWS})(?i:năm){WS}{_Y}(?!\d)"
     month = rf"(?i:tháng){WS}{_M}(?:{OWS}/{OWS}|{OWS}-{OWS}|{WS}(?i:năm){WS}|,{WS}(?i:năm){WS}){_Y}(?!\d)"
-    day_month = rf"(?i:ngày){WS}{_D}(?:{OWS}[/\-]{OWS}{_M}|{WS}(?i:tháng){WS}{_M})(?![\d/\-]|{WS}(?i:năm))"
+    day_month = rf"(?i:ngày|sáng|chiều|trưa|tối|đêm|hôm){WS}{_D}(?:{OWS}[/\-]{OWS}{_M}|{WS}(?i:tháng){WS}{_M})(?![\d/\-]|{WS}(?i:năm))"
     return [(regex.compile(p), kind) for p, kind in
             ((words, "day"), (numeric, "day"), (month, "month"), (day_month, "day_month"))]
 

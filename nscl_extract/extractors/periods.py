@@ -13,7 +13,7 @@ from ..schema import Period
 def _pattern():
     join = rules.alternation(rules.load("periods")["joiners"], boundary=False)
     year = r"(?:19|20)\d{2}"
-    return regex.compile(rf"(?<![\d.,/\-])(?P<a>{year})\s*{join}\s*(?P<b>{year})(?![\d%]|[.,]\d)")
+    return regex.compile(rf"(?<![\d.,/\-])(?P<a>{year})\s*{join}\s*(?P<b>{year})(?![\d%]|[.,]\d)", regex.I)
 
 
 def extract_periods(text: str) -> list[Period]:

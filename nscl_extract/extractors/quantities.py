@@ -27,7 +27,7 @@ def _compiled():
     comp_before = regex.compile(rf"({comp_alt})[ \t\u00a0]+$", regex.I)
     comp_of = {w.lower(): c for c, w in comps}
     suffix = regex.compile(rf"[ \t\u00a0]*{rules.alternation(data['suffix_gte'])}", regex.I)
-    units = regex.compile(rules.alternation([new_style(u) for u in data["units"]]), regex.I)
+    units = regex.compile(rules.alternation([new_style(u) for u in data["units"]]).replace(r"\s+", r"\s*"), regex.I)
     abbr = regex.compile(rules.alternation(data["abbreviations"]))
     not_units = {new_style(w.lower()) for w in data["not_units"]}
     not_after = regex.compile(rf"{rules.alternation(data['not_after'])}[ \t\u00a0]*$")
@@ -121,7 +121,7 @@ def _unit(text: str, pos: int) -> tuple[str, int] | None:
     if (a := abbr.match(text, p)):
         name, end = data["abbreviations"][a.group()], a.end()
     elif (u := units.match(window)) and _word_end(window, u.end()):
-        name, end = u.group().lower(), p + u.end()
+        name, end = _lexicon_entry(data, u.group()), p + u.end()
         if regex.sub(r"\s+", " ", name) in not_units:
             return None
     else:
@@ -145,3 +145,9 @@ def _unit(text: str, pos: int) -> tuple[str, int] | None:
 
 def _word_end(window: str, i: int) -> bool:
     return i >= len(window) or not window[i].isalnum()
+
+
+def _lexicon_entry(data, matched: str) -> str:
+    """The unit as the lexicon writes it (so "doanhnghiệp" is "doanh nghiệp")."""
+    key = regex.sub(r"\s+", "", new_style(matched.lower()))
+    return next(u for u in data["units"] if regex.sub(r"\s+", "", new_style(u.lower())) == key)
