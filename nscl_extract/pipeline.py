@@ -10,10 +10,11 @@ from .extractors.dates import extract_dates
 from .extractors.periods import extract_periods
 from .extractors.quantities import extract_counts, extract_percentages
 from .extractors.standards import extract_standards
+from .extractors.tables import table_values
 from .entities import decoded_view, map_back
 from .furniture import furniture_spans
 from .loaders import Loaded, load
-from .schema import Document, Span
+from .schema import Amount, Document, Quantity, Span
 
 
 def doc_id_for(source: str) -> str:
@@ -38,14 +39,17 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     citations = extract_citations(text)
     published = find_published(text, _outside(extract_dates(text), furniture), published)
     # Earlier kinds claim their spans: a number inside a citation, standard or date is not a quantity.
+    cells = [t.mention for t in table_values(text)]
     layers = [citations, extract_standards(text), extract_dates(text, published), extract_periods(text),
-              extract_amounts(text), extract_percentages(text), extract_counts(text)]
+              extract_amounts(text) + [m for m in cells if isinstance(m, Amount)],
+              extract_percentages(text) + [m for m in cells if isinstance(m, Quantity) and m.unit == "%"],
+              extract_counts(text) + [m for m in cells if isinstance(m, Quantity) and m.unit != "%"]]
     kept: list[list] = []
     claimed: list[tuple[int, int]] = list(furniture)
     for layer in layers:
         mine = [m for m in layer if not _overlaps(m, claimed)]
         claimed += [(m.start, m.end) for m in mine]
-        kept.append(mine)
+        kept.append(sorted(mine, key=lambda m: m.start))
     citations, standards, dates, periods, amounts, percentages, counts = kept
     province = find_province(text)
     doc = Document(doc_id=doc_id, source=source, title=title or find_title(text, furniture), published=published,
