@@ -1,0 +1,72 @@
+"""Province names -> their name after the July 2025 merger (rules/provinces.yml).
+
+`province_2025` is what the scorer uses to compare a gold province with a predicted one:
+both sides are mapped, so "Bình Định" (a 2022 plan) and "Gia Lai" (the merged province)
+compare equal. `fold_vi` is the comparison key for Vietnamese words shared with the scorer:
+NFC, lower case and one tone-mark style.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền sắc ngã hỏi nặng (combining, NFD)
+# An open syllable ending in "oa", "oe", "uy" carries its tone mark on either vowel
+# ("hoá"/"hóa", "khoẻ"/"khỏe", "thuỷ"/"thủy"). Moved onto the first vowel; "quý" is left alone.
+_TONE_ON_SECOND = re.compile(rf"(?<!q)(o)([ae])([{_TONES}])(?!\w)|(?<!q)(u)(y)([{_TONES}])(?!\w)")
+
+
+def _move_tone(m: re.Match) -> str:
+    first, second, tone = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+    return first + tone + second
+
+
+def fold_vi(text: str) -> str:
+    """Comparison key for Vietnamese text: NFC, lower case, tone mark on the first vowel of
+    an open "oa/oe/uy" ("Hoá" -> "hóa", "thuỷ" -> "thủy"). Spacing is left as it is."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return unicodedata.normalize("NFC", _TONE_ON_SECOND.sub(_move_tone, decomposed))
+
+
+_PREFIX = re.compile(r"^(?:ubnd\s+)?(?:tỉnh|thành phố|tp\.?|t\.p\.?)\s*")
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+def name_key(name: str) -> str:
+    """'TP. Hồ Chí Minh' -> 'hồchíminh', 'Bà Rịa-Vũng Tàu' -> 'bàrịavũngtàu', 'Thanh Hoá' -> 'thanhhóa'."""
+    s = _PARENS.sub(" ", fold_vi(name)).strip()
+    s = _PREFIX.sub("", s)
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+def _provinces_file() -> Path:
+    here = Path(__file__).resolve().parent.parent / "rules" / "provinces.yml"
+    if here.is_file():
+        return here
+    return Path(str(resources.files("nscl_extract") / "rules" / "provinces.yml"))
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    with open(_provinces_file(), encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    table: dict[str, str] = {}
+    for entry in data.get("provinces", []):
+        new = unicodedata.normalize("NFC", entry["name_2025"])
+        for name in [entry["name"], *(entry.get("aliases") or [])]:
+            table[name_key(str(name))] = new
+    for new in set(table.values()):  # a 2025 name maps to itself
+        table.setdefault(name_key(new), new)
+    return table
+
+
+def province_2025(name: str | None) -> str | None:
+    """The 2025 province of a province name as documents write it; None when not a province."""
+    if not name or not name.strip():
+        return None
+    return _table().get(name_key(name))
