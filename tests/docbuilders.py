@@ -24,6 +24,7 @@ def make_docx(path: Path, blocks: list, title: str | None = None) -> Path:
     """blocks: a str is a paragraph; a list of rows (lists of cell strings) is a table."""
     import docx
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     d = docx.Document()
     for block in blocks:
         if isinstance(block, str):
@@ -50,6 +51,7 @@ def make_pdf(path: Path, pages: list[str], font_size: float = 10) -> Path:
 
     if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("DejaVuSans", dejavu_font()))
+    path.parent.mkdir(parents=True, exist_ok=True)
     width, height = A4
     c = canvas.Canvas(str(path), pagesize=A4)
     for page in pages:
