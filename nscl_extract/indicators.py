@@ -2,41 +2,55 @@
 their year, phase, subject and action. Scope rules and cue lists live in rules/indicators.yml."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
 
 from . import rules
-from .extractors.tables import table_values
+from .extractors.tables import TableValue, table_values
 from .rules import new_style
 from .schema import Document, Indicator, Period, Quantity
 from .segment import Block, blocks, clauses, sentences
 
 _YEAR_EXPR = regex.compile(
-    r"(?<!\w)(?:(?:đến|tới)\s+(?:hết\s+)?(?:năm\s+)?|vào\s+năm\s+|trong\s+năm\s+|năm\s+)(?P<y>(?:19|20)\d{2})(?!\d)",
+    r"(?<!\w)(?P<how>(?:đến|tới)\s+(?:hết\s+)?(?:năm\s+)?|vào\s+năm\s+|trong\s+năm\s+|năm\s+)(?P<y>(?:19|20)\d{2})(?!\d)",
     regex.I)
 _NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|đầu)\s*$", regex.I)
 _HEADING = regex.compile(r"^\s*(?:(?P<major>[IVXLC]+\.|\d{1,2}\.|Điều\s+\d+\.?)|(?P<minor>[a-zđ]\)|\d{1,2}\)))\s*")
 _PHASE_LEADIN = regex.compile(
     r"^\s*(?:-\s*)?(?:Cụ thể,?\s+)?(?:trong\s+|riêng\s+)?giai\s+đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*(?:19|20)\d{2}\s*[:,]", regex.I)
 _TRONG_DO = regex.compile(r"^\s*(?:-\s*)?trong\s+đó\b", regex.I)
+_NUMBER = regex.compile(r"\d(?:[\d.,]*\d)?")
+_SUBJECT_STOP = regex.compile(r"[;:.()\n\"“”]|\s[-–]\s|/\s*năm\b")
+_PER_YEAR_AFTER = regex.compile(r"\s*/\s*năm")
+
+
+@dataclass(frozen=True)
+class Year:
+    value: int
+    annual: bool  # "năm 2024 sẽ ...": a one-year target, outside any multi-year phase
+
+
+@dataclass(frozen=True)
+class _Cues:
+    data: dict
+    rx: dict
 
 
 @lru_cache(maxsize=1)
-def _cues():
+def _cues() -> _Cues:
     data = rules.load("indicators")
-
-    def rx(key):
-        return regex.compile(rules.alternation([new_style(w) for w in data[key]]), regex.I)
-
-    return data, {k: rx(k) for k in ("target_cues", "result_cues", "background_cues", "funding_cues",
-                                     "plan_structure_verbs", "per_year", "change_verbs", "action_verbs",
-                                     "plan_words")}, \
-        regex.compile(rules.alternation([new_style(w) for w in data["level_before"]]) + r"\s*$", regex.I), \
-        regex.compile(r"(?:" + "|".join(regex.escape(new_style(w)) for w in data["verbs_before"]) + r")\s*(?:khoảng|trên|hơn|tối thiểu|ít nhất|gần|xấp xỉ)?\s*$", regex.I), \
-        {new_style(w.lower()) for w in data["plan_structure"]}, \
-        regex.compile(r"\s*(?:" + "|".join(data["baseline_after"]) + r")\s+(?:dưới\s+|mức\s+|còn\s+)?\d", regex.I)
+    words = {k: v for k, v in data.items() if isinstance(v, list) and k not in ("examples",)}
+    rx = {k: regex.compile(rules.alternation([new_style(w) for w in v]), regex.I) for k, v in words.items()}
+    rx["per_year"] = regex.compile(rules.alternation([new_style(w) for w in data["per_year"]], boundary=False), regex.I)
+    rx["level_end"] = regex.compile(rf"(?:{rules.alternation(data['level_verbs'])})[^,;]{{0,25}}$", regex.I)
+    rx["funding_after"] = regex.compile(rf"\s*(?:{rules.alternation(data['funding_after'])})", regex.I)
+    rx["verbs_before"] = regex.compile(
+        rf"(?:{rules.alternation([new_style(w) for w in data['verbs_before']])})\s*"
+        r"(?:khoảng|trên|hơn|tối thiểu|ít nhất|gần|xấp xỉ|bình quân|trung bình)?\s*$", regex.I)
+    rx["baseline"] = regex.compile(r"\s*(?:" + "|".join(data["baseline_after"]) + r")\s+(?:dưới\s+|mức\s+|còn\s+)?\d", regex.I)
+    return _Cues(data, rx)
 
 
 @dataclass
@@ -44,132 +58,153 @@ class _Scope:
     """What governs the quantities as the text is read in order."""
 
     leadin_period: tuple[int, int] | None = None
-    leadin_year: int | None = None
-    last_year: int | None = None  # year of the previous statement, for "Trong đó" and ";"
+    leadin_year: Year | None = None  # from a heading: until the next heading
+    block_year: Year | None = None  # from a sentence lead-in: until the end of its paragraph
+    last_year: Year | None = None  # of the previous statement, for "Trong đó", ";" and list items
     last_subject: str | None = None
-    prev_bullet_open: bool = False  # previous block was a bullet item ending with ";"
-    seen: list = field(default_factory=list)
+    open_list: bool = False  # the previous block was a bullet item ending with ";"
+
+
+@dataclass(frozen=True)
+class _Context:
+    doc: Document
+    text: str  # new-style tone marks, same length as doc.text
+    quantities: list[Quantity]
+    phase: tuple[int, int] | None
+    headline: tuple[int, int] | None
+    blocked: list[tuple[int, int]]
+    default_kind: str
 
 
 def find_indicators(doc: Document, excluded: list[tuple[int, int]]) -> list[Indicator]:
+    """Every quantified target or result in the document, in document order."""
     text = new_style(doc.text or "")
-    raw = doc.text or ""
-    data, cue, level_before, verbs_before, plan_units, baseline = _cues()
+    cue = _cues()
     quantities = sorted(doc.percentages + doc.counts, key=lambda q: q.start)
-    cells = {(t.mention.start, t.mention.end): t for t in table_values(raw) if isinstance(t.mention, Quantity)}
-    periods = doc.periods
-    phase = _plan_phase(text, periods, doc)
-    headline = _headline_span(raw, doc)
-    blocked = excluded + [(d.start, d.end) for d in doc.dates] + [(c.start, c.end) for c in doc.citations]
+    cells = {(t.mention.start, t.mention.end): t for t in table_values(doc.text or "")
+             if isinstance(t.mention, Quantity)}
+    headline = _headline_span(doc)
+    ctx = _Context(doc, text, quantities, _plan_phase(text, doc.periods, headline), headline,
+                   [(d.start, d.end) for d in doc.dates] + [(c.start, c.end) for c in doc.citations],
+                   _default_kind(text, cue))
     out: list[Indicator] = []
     scope = _Scope()
     for block in blocks(text):
-        qs = [q for q in quantities if block.start <= q.start < block.end]
-        is_heading = _apply_heading(text, block, periods, scope)
-        if is_heading and not qs:
+        qs = [q for q in quantities if block.start <= q.start < block.end and not _inside(q, excluded)]
+        if not qs and _apply_heading(ctx, block, scope):
             continue
-        continues_list = block.bullet and scope.prev_bullet_open
-        if not continues_list:
-            if not block.bullet or not scope.prev_bullet_open:
-                pass
-        block_year = scope.last_year if continues_list else None
-        prev_sentence_year = block_year
+        continues_list = block.bullet and scope.open_list
+        scope.block_year = None
+        previous = scope.last_year if continues_list else None
         for ss, se in sentences(text, block.start, block.end):
-            sent = text[ss:se]
-            _apply_phase_leadin(text, ss, se, periods, scope)
-            trong_do = bool(_TRONG_DO.match(sent))
-            clause_year = prev_sentence_year if (trong_do or (continues_list and ss == block.start)) else None
+            _apply_leadin(ctx, ss, se, scope)
+            inherited = previous if (_TRONG_DO.match(text[ss:se]) or (continues_list and ss == block.start)) else None
             for cs, ce in clauses(text, ss, se):
-                own = _year_in(text, cs, ce, periods, blocked, None)
-                if own is not None:
-                    clause_year = own
-                elif cs != ss and _TRONG_DO.match(text[cs:ce]) is None and clause_year is None:
-                    clause_year = None
-                for q in [q for q in qs if cs <= q.start < ce]:
-                    if any(s <= q.start < e for s, e in excluded):
-                        continue
-                    ind = _indicator(doc, text, raw, q, (cs, ce), (ss, se), clause_year, scope, phase,
-                                     headline, periods, blocked, cells.get((q.start, q.end)), qs)
+                own = _year_in(ctx, cs, ce, None)
+                inherited = own or inherited
+                for q in (q for q in qs if cs <= q.start < ce):
+                    cell = cells.get((q.start, q.end))
+                    span = (cell.row_start, cell.row_end) if cell else (cs, ce)
+                    ind = _indicator(ctx, q, span, (ss, se), inherited, scope, cell, qs)
                     if ind is not None:
                         out.append(ind)
                         scope.last_subject = ind.subject
-            prev_sentence_year = clause_year
-            scope.last_year = clause_year
-        scope.prev_bullet_open = block.bullet and text[block.start:block.end].rstrip().endswith(";")
+            previous = inherited
+        scope.last_year = previous
+        scope.open_list = block.bullet and text[block.start:block.end].rstrip().endswith(";")
     return out
 
 
-def _indicator(doc, text, raw, q: Quantity, clause, sentence, inherited_year, scope, phase, headline,
-               periods, blocked, cell, siblings) -> Indicator | None:
-    data, cue, level_before, verbs_before, plan_units, baseline = _cues()
+def _inside(q, spans) -> bool:
+    return any(s <= q.start < e for s, e in spans)
+
+
+def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | None, scope: _Scope,
+               cell: TableValue | None, siblings) -> Indicator | None:
+    cue = _cues()
+    text = ctx.text
     cs, ce = clause
-    ss, se = sentence
-    ctext = text[cs:ce]
-    before = text[cs:q.start]
-    after = text[q.end:ce]
-    if _excluded(text, q, clause, cue, plan_units, baseline):
+    own_start = max([s.end for s in siblings if cs <= s.end <= q.start] + [cs])
+    own_end = min([s.start for s in siblings if q.end <= s.start < ce] + [ce])
+    if _not_indicator(ctx, q, clause, own_start, own_end, siblings):
         return None
-    in_headline = headline is not None and headline[0] <= q.start < headline[1]
-    kind = _kind(ctext, text[ss:se], cue)
-    # year
-    year = None
+    in_headline = ctx.headline is not None and ctx.headline[0] <= q.start < ctx.headline[1]
+    kind = _kind(text[cs:ce], text[sentence[0]:sentence[1]], ctx.default_kind)
+    year: Year | None = None
     if kind == "target":
-        year = _year_in(text, cs, ce, periods, blocked, q)
-        if year is None and cell is not None:
-            year = cell.year
+        year = _year_in(ctx, cs, ce, q) or (Year(cell.year, False) if cell and cell.year else None)
         if year is None and not in_headline:
-            year = inherited_year if inherited_year is not None else scope.leadin_year
-    # period
-    period = _period_in(text, ss, se, cs, ce, q, periods)
+            year = inherited or scope.block_year or scope.leadin_year
+    period = _period_in(ctx, sentence, clause, q)
     if period is None and not in_headline:
         period = scope.leadin_period
-        if period is None and phase is not None and (year is None or year <= phase[1]):
-            period = phase
-    per_year = bool(cue["per_year"].search(ctext)) or bool(regex.match(r"\s*/\s*năm", after))
-    relative = _relative(text, q, clause, siblings, cue, level_before)
-    subject, action = _subject_action(text, raw, q, clause, cue, verbs_before, scope, cell)
-    standards = [s.id for s in doc.standards if cs <= s.start < ce]
-    return Indicator(start=cs, end=ce, text=raw[cs:ce], quantity=q, kind=kind, target_year=year, period=period,
-                     per_year=per_year, relative=relative, subject=subject, action=action,
-                     standards=list(dict.fromkeys(standards)))
+        if period is None and kind == "target" and ctx.phase and (year is None or (
+                not year.annual and year.value <= ctx.phase[1])):
+            period = ctx.phase
+    per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end))
+    relative = cell is None and _relative(text, q, own_start, own_end)
+    subject, action = _subject_action(ctx, q, clause, scope, cell)
+    standards = [s.id for s in ctx.doc.standards if cs <= s.start < ce]
+    raw = ctx.doc.text or ""
+    return Indicator(start=cs, end=ce, text=raw[cs:ce], quantity=q, kind=kind,
+                     target_year=year.value if year else None, period=period, per_year=per_year,
+                     relative=relative, subject=subject, action=action, standards=list(dict.fromkeys(standards)))
 
 
-def _excluded(text, q, clause, cue, plan_units, baseline) -> bool:
+def _not_indicator(ctx: _Context, q: Quantity, clause, own_start, own_end, siblings) -> bool:
+    """Background statistics, funding rules, plan structure, baselines and thresholds."""
+    cue = _cues()
+    text = ctx.text
     cs, ce = clause
-    ctext = text[cs:ce]
-    near_after = text[q.end:min(ce, q.end + 40)]
-    if cue["background_cues"].search(ctext) and not cue["target_cues"].search(ctext):
+    owned = text[own_start:own_end]
+    if cue.rx["background_cues"].search(owned) and not cue.rx["target_cues"].search(text, cs, ce):
         return True
-    if cue["funding_cues"].search(near_after) or q.unit.split("/")[0] == "hợp đồng":
+    if cue.rx["funding_after"].match(text, q.end) or q.unit.split("/")[0] == "hợp đồng":
+        return True
+    if regex.search(r"chiếm\s*(?:khoảng|trên|hơn|gần)?\s*$", text[own_start:q.start], regex.I) and \
+            cue.rx["funding_share"].search(text, cs, q.start):
         return True
     unit = new_style(q.unit.lower())
-    if unit in plan_units or any(unit.startswith(u + " ") for u in plan_units):
-        if cue["plan_structure_verbs"].search(text[max(cs, q.start - 25):q.start]):
+    if any(unit == u or unit.startswith(u + " ") for u in map(str.lower, cue.data["plan_structure"])):
+        if cue.rx["plan_structure_verbs"].search(text, max(cs, q.start - 25), q.start):
             return True
-    if baseline.match(text, q.end) and regex.search(r"(?<!\w)từ\s*$", text[max(cs, q.start - 8):q.start], regex.I):
+    if cue.rx["baseline"].match(text, q.end) and regex.search(r"(?<!\w)từ\s*$", text[max(cs, q.start - 8):q.start], regex.I):
         return True
+    if q.unit != "%":  # "70% doanh nghiệp triển khai ít nhất 01 dự án": a threshold of the target
+        before = [s for s in siblings if s.unit == "%" and cs <= s.end <= q.start]
+        if before and not regex.search(r"[,;]", text[before[-1].end:q.start]):
+            return True
     return False
 
 
-def _kind(clause: str, sentence: str, cue) -> str:
-    for scope_text in (clause, sentence):
-        if cue["target_cues"].search(scope_text):
-            return "target"
-        if cue["result_cues"].search(scope_text):
-            return "result"
-    return "target"
+def _default_kind(text: str, cue: _Cues) -> str:
+    results = len(cue.rx["result_cues"].findall(text))
+    targets = len(cue.rx["target_cues"].findall(text))
+    return "result" if results > targets else "target"
 
 
-def _year_in(text, cs, ce, periods: list[Period], blocked, q) -> int | None:
-    """The target year stated in text[cs:ce]: the nearest expression before q, else the first after it."""
+def _kind(clause: str, sentence: str, default: str) -> str:
+    cue = _cues()
+    if cue.rx["target_cues"].search(clause):
+        return "target"
+    if cue.rx["result_cues"].search(clause):
+        return "result"
+    if cue.rx["target_cues"].search(sentence):
+        return "target"
+    return default
+
+
+def _year_in(ctx: _Context, cs: int, ce: int, q: Quantity | None) -> Year | None:
+    """The target year stated in text[cs:ce]: the nearest before q, else the first after it."""
     found = []
-    for m in _YEAR_EXPR.finditer(text, cs, ce):
-        ys, ye = m.span("y")
-        if any(p.start <= ys < p.end for p in periods) or any(s <= ys < e for s, e in blocked):
+    for m in _YEAR_EXPR.finditer(ctx.text, cs, ce):
+        ys = m.start("y")
+        if any(p.start <= ys < p.end for p in ctx.doc.periods) or any(s <= ys < e for s, e in ctx.blocked):
             continue
-        if _NOT_TARGET_YEAR.search(text[max(cs, m.start() - 12):m.start()]):
+        if _NOT_TARGET_YEAR.search(ctx.text, max(cs, m.start() - 12), m.start()):
             continue
-        found.append((m.start(), int(m.group("y"))))
+        how = m.group("how").lower().split()[0]
+        found.append((m.start(), Year(int(m.group("y")), annual=how in ("năm", "trong"))))
     if not found:
         return None
     if q is None:
@@ -178,158 +213,149 @@ def _year_in(text, cs, ce, periods: list[Period], blocked, q) -> int | None:
     return before[-1] if before else found[0][1]
 
 
-def _period_in(text, ss, se, cs, ce, q, periods) -> tuple[int, int] | None:
-    """A period stated in the sentence before q (or in its clause after q), not a baseline."""
+def _period_in(ctx: _Context, sentence, clause, q) -> tuple[int, int] | None:
+    """A period stated in the sentence before q, or in its clause after q; not a baseline."""
+    (ss, se), (cs, ce) = sentence, clause
     best = None
-    for p in periods:
-        if not (ss <= p.start < se):
+    for p in ctx.doc.periods:
+        if not (ss <= p.start < se) or not (p.start < q.start or cs <= p.start < ce):
             continue
-        if regex.search(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", text[max(ss, p.start - 20):p.start], regex.I):
+        if regex.search(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", ctx.text[max(ss, p.start - 20):p.start], regex.I):
             continue
-        if p.start < q.start or (cs <= p.start < ce):
-            if best is None or p.start < q.start:
-                best = (p.from_, p.to)
+        if best is None or p.start < q.start:
+            best = (p.from_, p.to)
     return best
 
 
-def _relative(text, q, clause, siblings, cue, level_before) -> bool:
-    cs, ce = clause
-    prev_end = max([s.end for s in siblings if cs <= s.end <= q.start] + [cs])
-    window = text[prev_end:q.start]
-    if level_before.search(window):
-        return False
-    if cue["change_verbs"].search(window):
+def _relative(text: str, q: Quantity, own_start: int, own_end: int) -> bool:
+    cue = _cues()
+    window = text[own_start:q.start]
+    if cue.rx["growth_subjects"].search(window):
         return True
-    next_start = min([s.start for s in siblings if q.end <= s.start < ce] + [ce])
-    return bool(regex.search(r"so\s+với", text[q.end:next_start], regex.I))
+    last = None
+    for m in cue.rx["change_verbs"].finditer(window):
+        last = m
+    if last is not None and not cue.rx["level_end"].search(window[last.end():]) and "," not in window[last.end():]:
+        return True
+    return bool(regex.search(r"so\s+với", text[q.end:own_end], regex.I))
 
 
-def _subject_action(text, raw, q: Quantity, clause, cue, verbs_before, scope, cell):
+def _subject_action(ctx: _Context, q: Quantity, clause, scope: _Scope, cell: TableValue | None):
     cs, ce = clause
+    text, raw = ctx.text, ctx.doc.text or ""
     if cell is not None:
         return (cell.label.text if cell.label else None), None
     if q.unit == "%":
-        start = q.end
-        skip = regex.match(r"\s*(?:/\s*năm|mỗi\s+năm|hàng\s+năm|hằng\s+năm)?\s*", text[start:ce])
-        start += skip.end() if skip else 0
+        skip = regex.match(r"\s*(?:/\s*năm|mỗi\s+năm|hàng\s+năm|hằng\s+năm)?\s*", text[q.end:ce])
+        start = q.end + (skip.end() if skip else 0)
     else:
-        digits = list(regex.finditer(r"\d(?:[\d.,]*\d)?", q.text))
-        start = q.start + digits[-1].end() if digits else q.start
+        digits = list(_NUMBER.finditer(q.text))
+        start = q.start + (digits[-1].end() if digits else 0)
         start += len(text[start:ce]) - len(text[start:ce].lstrip())
-    end = _subject_end(text, start, ce, cue, q.unit != "%")
+    end = _subject_end(text, start, ce, q.unit != "%")
     subject = raw[start:end].strip(" ,-–") or None
-    action = None
-    if subject is not None and end < ce:
-        rest = raw[end:ce].strip(" ,.:")
-        action = rest[:160] or None
     if subject is None:
-        subject = _subject_before(text, raw, q, cs, verbs_before)
-        if subject is None and cue["per_year"].pattern and scope.last_subject and regex.match(
-                r"\s*(?:-\s*)?trong\s+đó", text[cs:q.start], regex.I):
-            subject = scope.last_subject
+        subject = _subject_before(ctx, q, cs)
+        end = q.end
         if subject is None and regex.search(r"trong\s+đó[^.;]{0,30}$", text[max(0, q.start - 40):q.start], regex.I):
             subject = scope.last_subject
-        rest = raw[q.end:ce].strip(" ,.:")
-        action = rest[:160] or None
-    return subject, action
+    action = raw[end:ce].strip(" ,.:;") or None
+    return subject, (action[:160] if action else None)
 
 
-def _subject_end(text, start, ce, cue, is_count) -> int:
+def _subject_end(text: str, start: int, ce: int, is_count: bool) -> int:
     """Where the subject noun phrase stops: an action verb, a clause mark, or 16 words."""
-    stop = regex.compile(r"[;:.()\n\"“”]|\s[-–]\s|/\s*năm\b")
-    end = ce
-    if (m := stop.search(text, start, ce)):
-        end = m.start()
-    pos = start
-    words = 0
-    for w in regex.finditer(r"\S+", text[start:end]):
-        words += 1
+    cue = _cues()
+    m = _SUBJECT_STOP.search(text, start, ce)
+    end = m.start() if m else ce
+    for n, w in enumerate(regex.finditer(r"\S+", text[start:end]), 1):
         ws = start + w.start()
-        if words > 1 or not is_count:
-            if (m := cue["action_verbs"].match(text, ws)) and (words > 1 or not is_count):
-                return ws if ws > start else _skip_word(text, ws, end)
-        if words > 16:
+        if (n > 1 or not is_count) and cue.rx["action_verbs"].match(text, ws):
             return ws
-        pos = start + w.end()
+        if n > 16:
+            return ws
     return end
 
 
-def _skip_word(text, ws, end):
-    return ws
-
-
-def _subject_before(text, raw, q, cs, verbs_before) -> str | None:
+def _subject_before(ctx: _Context, q: Quantity, cs: int) -> str | None:
     """A subject written before the number: "năng suất của xưởng tăng khoảng 18%"."""
-    head = text[cs:q.start]
-    m = verbs_before.search(head)
+    head = ctx.text[cs:q.start]
+    m = _cues().rx["verbs_before"].search(head)
     if not m:
         return None
     left = head[:m.start()]
-    cut = max(left.rfind(","), left.rfind(":"), left.rfind(" đạt "), left.rfind(" có "))
-    start = cs + (cut + 1 if cut >= 0 else 0)
-    if left.rfind(" đạt ") == cut and cut >= 0:
-        start = cs + cut + len(" đạt ")
-    if left.rfind(" có ") == cut and cut >= 0:
-        start = cs + cut + len(" có ")
-    subject = raw[start:cs + m.start()].strip(" ,-–")
+    cuts = [(left.rfind(mark), len(mark)) for mark in (",", ":", " đạt ", " có ", " ghi nhận ")]
+    pos, width = max(cuts)
+    start = cs + (pos + width if pos >= 0 else 0)
+    subject = (ctx.doc.text or "")[start:cs + m.start()].strip(" ,-–")
     return subject or None
 
 
-def _apply_heading(text, block: Block, periods, scope: _Scope) -> bool:
-    """Headings and lead-in lines set or reset what governs the text below them."""
-    body = text[block.start:block.end].strip()
+def _apply_heading(ctx: _Context, block: Block, scope: _Scope) -> bool:
+    """A heading or lead-in line sets (and a numbered heading first resets) what governs below it."""
+    body = ctx.text[block.start:block.end].strip()
     m = _HEADING.match(body)
     short = len(body) <= 120 and "\n" not in body
     is_caps = short and body.upper() == body and any(c.isalpha() for c in body)
     leadin = short and body.endswith(":")
     if not (short and (m or is_caps or leadin)):
         return False
-    if m and m.group("major") and not leadin or is_caps:
-        scope.leadin_period = None
-        scope.leadin_year = None
-    p = next((x for x in periods if block.start <= x.start < block.end), None)
+    if (m and m.group("major") and not leadin) or is_caps:
+        scope.leadin_period = scope.leadin_year = None
+    p = next((x for x in ctx.doc.periods if block.start <= x.start < block.end), None)
     if p is not None:
         scope.leadin_period = (p.from_, p.to)
-    y = _year_in(text, block.start, block.end, periods, [], None)
+    y = _year_in(ctx, block.start, block.end, None)
     if y is not None:
         scope.leadin_year = y
+    scope.last_year, scope.open_list = None, False
     return True
 
 
-def _apply_phase_leadin(text, ss, se, periods, scope: _Scope) -> None:
+def _apply_leadin(ctx: _Context, ss: int, se: int, scope: _Scope) -> None:
     """"Trong giai đoạn 2026-2030: ...", "Giai đoạn 2026-2030, ...", "Mục tiêu ... giai đoạn 2021-2025: ..."."""
-    sent = text[ss:se]
+    sent = ctx.text[ss:se]
+    m = _PHASE_LEADIN.match(sent)
     colon = sent.find(":")
-    lead = None
-    if _PHASE_LEADIN.match(sent):
-        lead = (ss, ss + _PHASE_LEADIN.match(sent).end())
+    if m:
+        lead = (ss, ss + m.end())
     elif 0 <= colon <= 150:
         lead = (ss, ss + colon)
-    if lead is None:
+    else:
         return
-    p = next((x for x in periods if lead[0] <= x.start < lead[1]), None)
-    y = _year_in(text, lead[0], lead[1], periods, [], None)
+    p = next((x for x in ctx.doc.periods if lead[0] <= x.start < lead[1]), None)
+    y = _year_in(ctx, lead[0], lead[1], None)
     if p is not None:
         scope.leadin_period = (p.from_, p.to)
-        scope.leadin_year = y
-    elif y is not None:
-        scope.leadin_year = y
+        scope.leadin_year = None
+    if y is not None:
+        scope.block_year = y
 
 
-def _plan_phase(text, periods: list[Period], doc: Document) -> tuple[int, int] | None:
-    """The phase of the plan: the first period in a sentence that names a plan, outside the headline."""
-    _, cue, *_ = _cues()
-    headline = _headline_span(doc.text or "", doc)
+def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] | None:
+    """The plan's own phase, as the body names it (see rules/indicators.yml)."""
+    cue = _cues()
+    first = None
     for p in periods:
         if headline and headline[0] <= p.start < headline[1]:
             continue
         ls = max(text.rfind("\n", 0, p.start), text.rfind(".", 0, p.start)) + 1
-        if cue["plan_words"].search(text, ls, p.start):
-            return (p.from_, p.to)
-    return None
+        words = list(cue.rx["plan_words"].finditer(text, ls, p.start))
+        if not words:
+            continue
+        own = words[-1]
+        if own.group().lower() == "kế hoạch" and regex.match(r"\s*(?:giai\s+đoạn\s*)?$", text[own.end():p.start]):
+            return (p.from_, p.to)  # "Kế hoạch giai đoạn 2021-2025": the plan's own phase
+        annual = regex.search(r"kế\s+hoạch[^.\n]{0,80}?(?<!đến\s)năm\s+(?:19|20)\d{2}", text[ls:p.start], regex.I)
+        if first is None:
+            first = None if annual else (p.from_, p.to)
+            if annual:
+                return None
+    return first
 
 
-def _headline_span(text: str, doc: Document) -> tuple[int, int] | None:
+def _headline_span(doc: Document) -> tuple[int, int] | None:
+    text = doc.text or ""
     if not doc.title:
         return None
     i = text.find(doc.title)
