@@ -116,7 +116,7 @@ def find_title(text: str, furniture: list[tuple[int, int]]) -> str | None:
         pos += len(line)
         if any(a <= s < b for a, b in furniture):
             continue
-        if len(body.split()) >= 4 and regex.search(r"\p{Ll}", body) and not _TIME.search(body) \
+        if len(body.split()) >= 4 and regex.search(r"\p{Ll}", body) and not _TIME.search(body) and "|" not in body \
                 and not body.lower().startswith(("chào mừng", "tìm kiếm", "trang chủ")) and len(body) <= 300:
             return body
     return None

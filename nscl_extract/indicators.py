@@ -18,8 +18,6 @@ _YEAR_EXPR = regex.compile(
     regex.I)
 _NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|đầu)\s*$", regex.I)
 _HEADING = regex.compile(r"^\s*(?:(?P<major>[IVXLC]+\.|\d{1,2}\.|Điều\s+\d+\.?)|(?P<minor>[a-zđ]\)|\d{1,2}\)))\s*")
-_PHASE_LEADIN = regex.compile(
-    r"^\s*(?:-\s*)?(?:Cụ thể,?\s+)?(?:trong\s+|riêng\s+)?giai\s+đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*(?:19|20)\d{2}\s*[:,]", regex.I)
 _TRONG_DO = regex.compile(r"^\s*(?:-\s*)?trong\s+đó\b", regex.I)
 _NUMBER = regex.compile(r"\d(?:[\d.,]*\d)?")
 _SUBJECT_STOP = regex.compile(r"[;:.()\n\"“”]|\s[-–]\s|/\s*năm\b")
@@ -59,7 +57,9 @@ class _Scope:
 
     leadin_period: tuple[int, int] | None = None
     leadin_year: Year | None = None  # from a heading: until the next heading
+    leadin_kind: str | None = None  # "MỤC TIÊU ..." heads targets, "KẾT QUẢ ..." results
     block_year: Year | None = None  # from a sentence lead-in: until the end of its paragraph
+    block_period: tuple[int, int] | None = None  # "Giai đoạn 2026-2030, ...": until the end of its paragraph
     last_year: Year | None = None  # of the previous statement, for "Trong đó", ";" and list items
     last_subject: str | None = None
     open_list: bool = False  # the previous block was a bullet item ending with ";"
@@ -94,7 +94,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]]) -> list[Indi
         if not qs and _apply_heading(ctx, block, scope):
             continue
         continues_list = block.bullet and scope.open_list
-        scope.block_year = None
+        scope.block_year = scope.block_period = None
         previous = scope.last_year if continues_list else None
         for ss, se in sentences(text, block.start, block.end):
             _apply_leadin(ctx, ss, se, scope)
@@ -129,7 +129,7 @@ def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | N
     if _not_indicator(ctx, q, clause, own_start, own_end, siblings):
         return None
     in_headline = ctx.headline is not None and ctx.headline[0] <= q.start < ctx.headline[1]
-    kind = _kind(text[cs:ce], text[sentence[0]:sentence[1]], ctx.default_kind)
+    kind = _kind(ctx, text[cs:ce], text[sentence[0]:sentence[1]], scope.leadin_kind or ctx.default_kind)
     year: Year | None = None
     if kind == "target":
         year = _year_in(ctx, cs, ce, q) or (Year(cell.year, False) if cell and cell.year else None)
@@ -137,10 +137,11 @@ def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | N
             year = inherited or scope.block_year or scope.leadin_year
     period = _period_in(ctx, sentence, clause, q)
     if period is None and not in_headline:
-        period = scope.leadin_period
-        if period is None and kind == "target" and ctx.phase and (year is None or (
-                not year.annual and year.value <= ctx.phase[1])):
-            period = ctx.phase
+        period = scope.block_period or scope.leadin_period
+        governing = year if kind == "target" else _year_in(ctx, cs, ce, q) or inherited
+        if period is None and ctx.phase and (governing is None or (
+                not governing.annual and governing.value <= ctx.phase[1])):
+            period = scope.block_period or ctx.phase
     per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end))
     relative = cell is None and _relative(text, q, own_start, own_end)
     subject, action = _subject_action(ctx, q, clause, scope, cell)
@@ -183,12 +184,17 @@ def _default_kind(text: str, cue: _Cues) -> str:
     return "result" if results > targets else "target"
 
 
-def _kind(clause: str, sentence: str, default: str) -> str:
+def _kind(ctx: _Context, clause: str, sentence: str, default: str) -> str:
+    """Cues in the clause, then a year not yet past, then cues in the sentence, then the lead-in or document."""
     cue = _cues()
     if cue.rx["target_cues"].search(clause):
         return "target"
     if cue.rx["result_cues"].search(clause):
         return "result"
+    published = int(ctx.doc.published[:4]) if ctx.doc.published else None
+    if published and any(int(m.group("y")) >= published for m in _YEAR_EXPR.finditer(clause)
+                         if not _NOT_TARGET_YEAR.search(clause[max(0, m.start() - 12):m.start()])):
+        return "target"
     if cue.rx["target_cues"].search(sentence):
         return "target"
     return default
@@ -235,7 +241,7 @@ def _relative(text: str, q: Quantity, own_start: int, own_end: int) -> bool:
     last = None
     for m in cue.rx["change_verbs"].finditer(window):
         last = m
-    if last is not None and not cue.rx["level_end"].search(window[last.end():]) and "," not in window[last.end():]:
+    if last is not None and not cue.rx["level_end"].search(window[last.end():]):
         return True
     return bool(regex.search(r"so\s+với", text[q.end:own_end], regex.I))
 
@@ -301,7 +307,12 @@ def _apply_heading(ctx: _Context, block: Block, scope: _Scope) -> bool:
     if not (short and (m or is_caps or leadin)):
         return False
     if (m and m.group("major") and not leadin) or is_caps:
-        scope.leadin_period = scope.leadin_year = None
+        scope.leadin_period = scope.leadin_year = scope.leadin_kind = None
+    cue = _cues()
+    if cue.rx["target_cues"].search(body):
+        scope.leadin_kind = "target"
+    elif cue.rx["result_cues"].search(body):
+        scope.leadin_kind = "result"
     p = next((x for x in ctx.doc.periods if block.start <= x.start < block.end), None)
     if p is not None:
         scope.leadin_period = (p.from_, p.to)
@@ -313,45 +324,55 @@ def _apply_heading(ctx: _Context, block: Block, scope: _Scope) -> bool:
 
 
 def _apply_leadin(ctx: _Context, ss: int, se: int, scope: _Scope) -> None:
-    """"Trong giai đoạn 2026-2030: ...", "Giai đoạn 2026-2030, ...", "Mục tiêu ... giai đoạn 2021-2025: ..."."""
+    """A sentence that opens with a phase ("Trong giai đoạn 2026-2030: ...", "Theo Kế hoạch, giai
+    đoạn 2022-2025, ...") or a short lead-in ending in ":" ("Mục tiêu ... giai đoạn 2021-2025: ...")."""
     sent = ctx.text[ss:se]
-    m = _PHASE_LEADIN.match(sent)
     colon = sent.find(":")
-    if m:
-        lead = (ss, ss + m.end())
-    elif 0 <= colon <= 150:
+    for p in ctx.doc.periods:
+        if ss <= p.start < ss + 50 and (m := regex.match(r"\s*([:,])", ctx.text[p.end:se])):
+            if m.group(1) == ":":
+                scope.leadin_period, scope.leadin_year = (p.from_, p.to), None
+            else:
+                scope.block_period = (p.from_, p.to)
+            return
+    if 0 <= colon <= 150:
         lead = (ss, ss + colon)
-    else:
-        return
-    p = next((x for x in ctx.doc.periods if lead[0] <= x.start < lead[1]), None)
-    y = _year_in(ctx, lead[0], lead[1], None)
-    if p is not None:
-        scope.leadin_period = (p.from_, p.to)
-        scope.leadin_year = None
-    if y is not None:
-        scope.block_year = y
+        p = next((x for x in ctx.doc.periods if lead[0] <= x.start < lead[1]), None)
+        if p is not None:
+            scope.leadin_period, scope.leadin_year = (p.from_, p.to), None
+        if (y := _year_in(ctx, lead[0], lead[1], None)) is not None:
+            scope.block_year = y
 
 
 def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] | None:
     """The plan's own phase, as the body names it (see rules/indicators.yml)."""
     cue = _cues()
-    first = None
-    for p in periods:
-        if headline and headline[0] <= p.start < headline[1]:
-            continue
-        ls = max(text.rfind("\n", 0, p.start), text.rfind(".", 0, p.start)) + 1
-        words = list(cue.rx["plan_words"].finditer(text, ls, p.start))
-        if not words:
-            continue
-        own = words[-1]
-        if own.group().lower() == "kế hoạch" and regex.match(r"\s*(?:giai\s+đoạn\s*)?$", text[own.end():p.start]):
-            return (p.from_, p.to)  # "Kế hoạch giai đoạn 2021-2025": the plan's own phase
-        annual = regex.search(r"kế\s+hoạch[^.\n]{0,80}?(?<!đến\s)năm\s+(?:19|20)\d{2}", text[ls:p.start], regex.I)
-        if first is None:
-            first = None if annual else (p.from_, p.to)
-            if annual:
-                return None
-    return first
+    body = [p for p in periods if not (headline and headline[0] <= p.start < headline[1])]
+    for p in body:  # "Kế hoạch giai đoạn 2021-2025": the plan's own phase
+        if regex.search(r"kế\s+hoạch\s*(?:giai\s+đoạn\s*)?$", text[max(0, p.start - 30):p.start], regex.I):
+            return (p.from_, p.to)
+    start = headline[1] if headline else 0
+    first_plan = regex.compile(r"kế\s+hoạch", regex.I).search(text, start)
+    if first_plan:  # "Kế hoạch ... năm 2024": a one-year plan has no phase
+        end = _sentence_end(text, first_plan.start())
+        annual = regex.search(r"(?<!đến\s|tới\s|hết\s)năm\s+(?:19|20)\d{2}(?!\s*[-–])", text[first_plan.end():end], regex.I)
+        period = next((p for p in body if first_plan.end() <= p.start < end), None)
+        if annual and (period is None or annual.start() + first_plan.end() < period.start):
+            return None
+    for p in body:
+        ls = _sentence_start(text, p.start)
+        if cue.rx["plan_words"].search(text, ls, p.start):
+            return (p.from_, p.to)
+    return None
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    return max(text.rfind("\n\n", 0, pos), text.rfind(". ", 0, pos)) + 1
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    ends = [i for i in (text.find("\n\n", pos), text.find(". ", pos)) if i >= 0]
+    return min(ends) if ends else len(text)
 
 
 def _headline_span(doc: Document) -> tuple[int, int] | None:
