@@ -241,7 +241,8 @@ def _relative(text: str, q: Quantity, own_start: int, own_end: int) -> bool:
     last = None
     for m in cue.rx["change_verbs"].finditer(window):
         last = m
-    if last is not None and not cue.rx["level_end"].search(window[last.end():]):
+    between = window[last.end():] if last is not None else ""
+    if last is not None and len(between.split()) <= 8 and not cue.rx["level_end"].search(between):
         return True
     return bool(regex.search(r"so\s+với", text[q.end:own_end], regex.I))
 
