@@ -7,6 +7,8 @@ import html
 
 import regex
 
+from pydantic import BaseModel
+
 from .schema import Span
 
 _ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -37,12 +39,12 @@ def map_back(obj, text: str, origin: list[int]):
     """Move every Span inside obj (models, lists) from view offsets to text offsets."""
     if isinstance(obj, list):
         return [map_back(x, text, origin) for x in obj]
-    if not isinstance(obj, Span) and not hasattr(obj, "model_fields"):
+    if not isinstance(obj, BaseModel):
         return obj
     updates = {}
     for name in type(obj).model_fields:
         value = getattr(obj, name)
-        if isinstance(value, (Span, list)) or hasattr(value, "model_fields"):
+        if isinstance(value, (BaseModel, list)):
             updates[name] = map_back(value, text, origin)
     if isinstance(obj, Span):
         start, end = origin[obj.start], _end(origin, obj.end)
