@@ -59,6 +59,9 @@ def extract(files, output, fmt, no_text, table):
 # --- commands defined in their own modules (one line each) ---
 from .score_cli import gold_group; cli.add_command(gold_group)  # noqa: E402,E702
 from .score_cli import score_command; cli.add_command(score_command)  # noqa: E402,E702
+from .batch import batch_command; cli.add_command(batch_command)  # noqa: E402,E702
+from .store import ingest_command; cli.add_command(ingest_command)  # noqa: E402,E702
+from .store import query_command; cli.add_command(query_command)  # noqa: E402,E702
 
 
 def main():
