@@ -144,7 +144,7 @@ def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | N
             period = scope.block_period or ctx.phase
     per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end))
     relative = cell is None and _relative(text, q, own_start, own_end)
-    subject, action = _subject_action(ctx, q, clause, scope, cell)
+    subject, action = _subject_action(ctx, q, (cs, own_end), scope, cell)
     standards = [s.id for s in ctx.doc.standards if cs <= s.start < ce]
     raw = ctx.doc.text or ""
     return Indicator(start=cs, end=ce, text=raw[cs:ce], quantity=q, kind=kind,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -45,10 +44,9 @@ def name_key(name: str) -> str:
 
 
 def _provinces_file() -> Path:
-    here = Path(__file__).resolve().parent.parent / "rules" / "provinces.yml"
-    if here.is_file():
-        return here
-    return Path(str(resources.files("nscl_extract") / "rules" / "provinces.yml"))
+    from .rules import rules_dir
+
+    return rules_dir() / "provinces.yml"
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import regex
@@ -16,7 +15,7 @@ def rules_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "rules"
     if here.is_dir():
         return here
-    return Path(str(resources.files("nscl_extract") / "rules"))
+    return Path(__file__).resolve().parent / "_rules"
 
 
 @lru_cache(maxsize=None)
