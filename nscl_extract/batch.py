@@ -145,8 +145,11 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    if "forkserver" in multiprocessing.get_all_start_methods():  # no fork() of a threaded parent
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["nscl_extract.pipeline"])  # imported once, inherited by every worker
+    else:
+        ctx = multiprocessing.get_context("spawn")
     window = workers * 4
     todo = deque(enumerate(sources))
     attempts: dict[int, int] = {}
@@ -254,26 +257,25 @@ def _is_error_record(obj: dict) -> bool:
 
 def recover(output: str) -> tuple[dict[str, bool], int]:
     """Read a batch output for --resume: {source: ok} of its complete lines, and the byte length
-    to keep (a trailing partial line, left by a kill mid-write, is dropped)."""
+    to keep (a trailing partial line, left by a kill mid-write, is dropped). Streams the file."""
     done: dict[str, bool] = {}
     keep = 0
+    bad: int | None = None  # line number of an unparsable line, fatal unless it is the last one
     with open(output, "rb") as f:
-        data = f.read()
-    lines = data.split(b"\n")
-    for n, raw in enumerate(lines, 1):
-        last = n == len(lines)
-        if last:  # no newline after it: empty (clean end) or a partial line
-            break
-        try:
-            obj = json.loads(raw)
-            source = obj["source"]
-        except (ValueError, KeyError, TypeError):
-            if n == len(lines) - 1 and not any(lines[n:]):
-                break  # a complete-looking but unparsable last line: cut it as well
-            raise ResumeError(f"cannot resume: line {n} of {output} is not a batch record; "
-                              "refusing to touch the file (run without --resume to start over)")
-        done[source] = not _is_error_record(obj)
-        keep += len(raw) + 1
+        for n, raw in enumerate(f, 1):
+            if bad is not None:
+                raise ResumeError(f"cannot resume: line {bad} of {output} is not a batch record; "
+                                  "refusing to touch the file (run without --resume to start over)")
+            if not raw.endswith(b"\n"):
+                break  # a partial last line
+            try:
+                obj = json.loads(raw)
+                source = obj["source"]
+            except (ValueError, KeyError, TypeError):
+                bad = n
+                continue
+            done[source] = not _is_error_record(obj)
+            keep += len(raw)
     return done, keep
 
 
