@@ -62,6 +62,8 @@ from .score_cli import score_command; cli.add_command(score_command)  # noqa: E4
 from .batch import batch_command; cli.add_command(batch_command)  # noqa: E402,E702
 from .store import ingest_command; cli.add_command(ingest_command)  # noqa: E402,E702
 from .store import query_command; cli.add_command(query_command)  # noqa: E402,E702
+from .review import show_command; cli.add_command(show_command)  # noqa: E402,E702
+from .report import report_command; cli.add_command(report_command)  # noqa: E402,E702
 
 
 def main():
