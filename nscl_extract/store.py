@@ -197,12 +197,23 @@ def _documents_from_jsonl(path: str) -> Iterator[Document | str]:
                 yield f"{path}:{n}: not a document record ({str(e).splitlines()[0]})"
 
 
-def iter_documents(inputs: Iterable[str], warn=None) -> Iterator[Document | str]:
+def is_current(conn: sqlite3.Connection, text: str, source: str, doc_id: str) -> bool:
+    """True when this text is stored and no other version of the document is: nothing to do."""
+    h = text_hash(text)
+    if not conn.execute("SELECT 1 FROM documents WHERE hash = ?", (h,)).fetchone():
+        return False
+    return not conn.execute("SELECT 1 FROM documents WHERE (source = ? OR doc_id = ?) AND hash != ?",
+                            (source, doc_id, h)).fetchone()
+
+
+def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | None = None
+                   ) -> Iterator[Document | str | None]:
     """Documents extracted from files, folders and globs, or read from batch .jsonl outputs;
-    a file that fails is yielded as its error message."""
+    a file that fails is yielded as its error message. With `conn`, a file whose text is
+    stored already is not extracted again: it is yielded as None."""
     from .batch import expand_inputs
     from .loaders import LoadError, load
-    from .pipeline import extract_loaded
+    from .pipeline import doc_id_for, extract_loaded
 
     inputs = list(inputs)
     jsonl = [i for i in inputs if i.lower().endswith(".jsonl")]
@@ -214,7 +225,11 @@ def iter_documents(inputs: Iterable[str], warn=None) -> Iterator[Document | str]
             yield f"{path}: {e.strerror or e}"
     for source in files:
         try:
-            yield extract_loaded(load(source), source)
+            loaded = load(source)
+            if conn is not None and is_current(conn, loaded.text, source, doc_id_for(source)):
+                yield None
+                continue
+            yield extract_loaded(loaded, source)
         except LoadError as e:
             yield str(e)
         except Exception as e:  # an extractor bug must not stop the ingest
@@ -223,7 +238,10 @@ def iter_documents(inputs: Iterable[str], warn=None) -> Iterator[Document | str]
 
 def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None) -> IngestSummary:
     summary = IngestSummary()
-    for item in iter_documents(inputs, warn=warn):
+    for item in iter_documents(inputs, warn=warn, conn=conn):
+        if item is None:
+            summary.unchanged += 1
+            continue
         if isinstance(item, str):
             summary.failed += 1
             summary.failures.append(item)

@@ -275,3 +275,26 @@ def test_ingest_a_batch_output(tmp_path):
     assert n.returncode == 1
     r = run_cli("ingest", "notext.jsonl", "--db", "s2.db", cwd=tmp_path)
     assert r.returncode == 1 and "no text" in r.stderr
+
+
+def test_unchanged_files_are_not_extracted_again(tmp_path, monkeypatch, db):
+    from nscl_extract import pipeline
+    from nscl_extract.store import ingest
+
+    src = tmp_path / "000_dd1c5792947a306a.txt"
+    src.write_text(seed_text(), encoding="utf-8")
+    first = ingest(db, [str(src)])
+    assert (first.added, first.failed) == (1, 0)
+    before = counts(db)
+
+    def broken(*a, **k):
+        raise RuntimeError("extractor should not run")
+
+    monkeypatch.setattr(pipeline, "extract_loaded", broken)
+    again = ingest(db, [str(src)])
+    assert (again.unchanged, again.failed) == (1, 0)
+    src.write_text(seed_text() + "\nThêm một dòng.", encoding="utf-8")
+    changed = ingest(db, [str(src)])  # now it must extract: the (broken) extractor fails, the old rows stay
+    assert (changed.failed, changed.replaced) == (1, 0)
+    assert "extractor should not run" in changed.failures[0]
+    assert counts(db) == before
