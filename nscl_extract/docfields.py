@@ -45,9 +45,9 @@ def find_published(text: str, dates: list[Date], meta_published: str | None = No
     for d in dates:
         if d.start >= head_end or d.precision != "day":
             continue
-        ls = text.rfind("\n", 0, d.start) + 1
-        le = text.find("\n", d.end)
-        line = text[ls: le if le >= 0 else len(text)]
+        ls = text.rfind("\n", max(0, d.start - 300), d.start) + 1 or max(0, d.start - 300)
+        le = text.find("\n", d.end, d.end + 300)
+        line = text[ls: le if le >= 0 else min(len(text), d.end + 300)]
         before = text[max(0, ls - 80):d.start]
         if (_TIME.search(line) or cues.search(line) or _LEGAL_DATE_LINE.search(before[-80:])
                 or len(line.strip()) <= len(d.text) + 4):

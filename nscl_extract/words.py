@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import regex
 
-from .rules import old_style
+from .rules import new_style, old_style
 
 _SYLL = regex.compile(r"\S+")
 
@@ -31,14 +31,14 @@ def _tokens(window: str) -> tuple[str, ...]:
 
 def align(text: str, tokens, offset: int = 0) -> list[tuple[int, int]]:
     """(start, end) of each token in text: tokens are found in order, whitespace between
-    their syllables may differ from the text's."""
+    their syllables may differ from the text's. Tokens are compared in one tone-mark style
+    (the tokenizer may return either), and the style change keeps lengths, so offsets hold."""
     spans, pos = [], 0
+    folded = new_style(text)
     for tok in tokens:
         start = end = None
-        for syl in tok.split():
-            i = text.find(syl, pos)
-            if i < 0:
-                i = old_style(text).find(syl, pos)
+        for syl in new_style(tok).split():
+            i = folded.find(syl, pos)
             if i < 0:
                 break
             start = i if start is None else start

@@ -207,18 +207,12 @@ def _ratio(fn, make, n: int) -> tuple[float, float]:
     return best_time(fn, make(n), repeat=2), best_time(fn, make(4 * n), repeat=2)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._extract checks each mention against every span claimed so far "
-                   "(_overlaps is O(mentions x claimed)): a mention-dense text of 116 KB takes ~9 s; the seeds "
-                   "repeated to 1.5 MB take ~11 s (reported to the lead)")
 def test_pipeline_scales_linearly_with_mention_count():
     unit = "20 chuyên gia; 30%; ISO 9001\n"
     t1, t4 = _ratio(lambda t: extract_text(t, with_indicators=False), lambda n: unit * n, 500)
     assert t4 < 6 * t1 + 0.05, f"{t1:.2f}s for 500 lines, {t4:.2f}s for 2000"
 
 
-@pytest.mark.xfail(strict=True, reason="docfields.find_published searches the whole line of every date for a time "
-                   "or byline cue; with no newline in the head (a one-line document) that is O(dates x length): "
-                   "2,000 dates on one 96 KB line take ~21 s (reported to the lead)")
 def test_find_published_on_one_long_line_scales_linearly():
     unit = "Căn cứ Quyết định ngày 31/8/2020 của Thủ tướng; "
 
