@@ -61,12 +61,8 @@ def _check_list(where: str, got: list[dict], want: list[dict]) -> None:
     for i, (g, w) in enumerate(zip(got, want)):
         problems += [f"item {i}: {p}" for p in _diff_fields(g, w)]
     if problems:
-        shown = "\n    ".join(repr(_short(g)) for g in got) or "(nothing)"
+        shown = "\n    ".join(repr(g) for g in got) or "(nothing)"
         pytest.fail(f"{where}\n  " + "\n  ".join(problems) + f"\n  got:\n    {shown}", pytrace=False)
-
-
-def _short(d: dict) -> dict:
-    return {k: v for k, v in d.items() if v not in (None, [], "") or k in ("value_max",)}
 
 
 def _dump(mentions) -> list[dict]:
