@@ -80,10 +80,10 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
     from .loaders import LoadError
 
     try:
+        if not stat.S_ISREG(os.stat(source).st_mode):  # before open(): a FIFO would block it
+            raise LoadError(source, "not a regular file")
         with open(source, "rb") as f:
             st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise LoadError(source, "not a regular file")
             if st.st_size > max_bytes:
                 raise LoadError(source, f"too large: {st.st_size} bytes (limit {max_bytes}, see --max-bytes)")
             data = f.read(max_bytes + 1)  # the file may grow while we read it
