@@ -295,6 +295,7 @@ def _subject_before(ctx: _Context, q: Quantity, cs: int) -> str | None:
     pos, width = max(cuts)
     start = cs + (pos + width if pos >= 0 else 0)
     subject = (ctx.doc.text or "")[start:cs + m.start()].strip(" ,-–")
+    subject = regex.sub(r"^(?:trong\s+đó|theo\s+đó)\s*,?\s*", "", subject, flags=regex.I)
     return subject or None
 
 
