@@ -3,17 +3,20 @@ inputs cost time linear in their size.
 
 Timings compare like with like on the same machine (the adversarial input against ordinary
 corpus text of the same size, and an input against four times itself), so they hold on a
-slow or busy CI machine; each is the best of a few runs with the garbage collector paused,
-as timeit does."""
+slow CI machine. Each is this process's CPU time (not wall time, which other processes on a
+busy 2-core machine inflate at random), the best of a few runs with the garbage collector
+paused, as timeit does."""
 from __future__ import annotations
 
 import gc
+import html
 import os
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import regex
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nscl_extract.docfields import find_published
@@ -66,14 +69,29 @@ texts = st.one_of(
 )
 
 
+# Inputs of a known, reported bug (see test_citation_without_type_word_does_not_crash): kept out of
+# the property test until it is fixed, so the property keeps hunting for new ones. Remove with the xfail.
+_KNOWN_CRASH = regex.compile(r"(?<![\w/.-])\d{1,5}[a-z]?/(?:19|20)\d{2}/[A-ZĐ]")
+
+
 @settings(max_examples=150, deadline=None, derandomize=bool(os.environ.get("CI")),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(texts)
 def test_extract_text_never_raises_and_is_grounded(text):
+    assume(not _KNOWN_CRASH.search(text) and not _KNOWN_CRASH.search(html.unescape(text)))
     doc = extract_text(text, with_indicators=True)
     assert_grounded(doc, text)
     back = Document.from_json_dict(doc.to_json_dict())
     assert back == doc
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason="extractors/citations.py: a SERIAL/YEAR/ISSUER number with no "
+                   "type word before it ('theo 202/2025/QH15', '0/2000/A') gets type None, and Citation(type=None) "
+                   "raises a pydantic ValidationError that aborts the whole document (reported to the lead)")
+@pytest.mark.parametrize("text", ["theo 202/2025/QH15 của Quốc hội", "0/2000/A"])
+def test_citation_without_type_word_does_not_crash(text):
+    doc = extract_text(text)
+    assert_grounded(doc, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -91,15 +109,16 @@ LAYER = [extract_amounts, extract_citations, lambda t: extract_dates(t, "2021-08
          extract_counts, extract_percentages, extract_standards, table_values, furniture_spans]
 
 
-def best_time(fn, text: str, repeat: int = 2) -> float:
+def best_time(fn, text: str, repeat: int = 3) -> float:
+    """Best CPU seconds of `repeat` runs of fn(text)."""
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
         gc.disable()
         try:
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             fn(text)
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.process_time() - t0)
         finally:
             gc.enable()
     return best
@@ -135,7 +154,7 @@ ADVERSARIAL = {
     "words line": long_line,
 }
 SIZES = {"digits": 100_000, "words line": 5_000_000}
-DEFAULT_SIZE = 400_000
+DEFAULT_SIZE = 300_000
 _NORMAL_TIMES: dict[int, float] = {}
 _LAYER_TIMES: dict[tuple[str, int], float] = {}
 
@@ -143,7 +162,7 @@ _LAYER_TIMES: dict[tuple[str, int], float] = {}
 def _layer_time(name: str, size: int, text: str | None = None) -> float:
     if (name, size) not in _LAYER_TIMES:
         text = text if text is not None else ADVERSARIAL[name](size)
-        _LAYER_TIMES[name, size] = best_time(mention_layer, text, repeat=1 if size > 1_000_000 else 2)
+        _LAYER_TIMES[name, size] = best_time(mention_layer, text, repeat=1 if size > 1_000_000 else 3)
     return _LAYER_TIMES[name, size]
 
 
@@ -155,7 +174,7 @@ def warm_up():
 
 def normal_time(size: int) -> float:
     if size not in _NORMAL_TIMES:
-        _NORMAL_TIMES[size] = best_time(mention_layer, normal_text(size), repeat=1 if size > 1_000_000 else 2)
+        _NORMAL_TIMES[size] = best_time(mention_layer, normal_text(size), repeat=1 if size > 1_000_000 else 3)
     return _NORMAL_TIMES[size]
 
 
@@ -171,9 +190,9 @@ def test_adversarial_input_costs_no_more_than_ordinary_text(name):
 
 @pytest.mark.parametrize("name", [n for n in ADVERSARIAL if n != "words line"])
 def test_adversarial_input_scales_linearly(name):
-    base = 100_000
+    base = 75_000
     t1 = best_time(mention_layer, ADVERSARIAL[name](base), repeat=3)
-    t4 = best_time(mention_layer, ADVERSARIAL[name](4 * base), repeat=2)
+    t4 = best_time(mention_layer, ADVERSARIAL[name](4 * base), repeat=3)
     assert t4 < 10 * t1 + 0.05, f"{name!r}: {t1:.3f}s at {base} chars, {t4:.3f}s at {4 * base}"
 
 
@@ -191,9 +210,9 @@ def test_pipeline_on_adversarial_input(name):
     """The whole pipeline (indicators too) finishes on each adversarial input, in time comparable to
     ordinary text of the same size, and stays grounded."""
     text = ADVERSARIAL[name](SIZES.get(name, DEFAULT_SIZE) // 4)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     doc = extract_text(text)
-    took = time.perf_counter() - t0
+    took = time.process_time() - t0
     assert_grounded(doc, text)
     if len(text) not in _PIPELINE_NORMAL:
         _PIPELINE_NORMAL[len(text)] = best_time(extract_text, normal_text(len(text)), repeat=1)
@@ -201,23 +220,66 @@ def test_pipeline_on_adversarial_input(name):
     assert took < 10 * normal + 1.0, f"{name!r}: pipeline took {took:.2f}s vs {normal:.2f}s on ordinary text"
 
 
-# --- known super-linear spots (documented bugs: see the reasons) -----------------------------
+# --- time linear in the number of mentions ---------------------------------------------------
 
-def _ratio(fn, make, n: int) -> tuple[float, float]:
-    return best_time(fn, make(n), repeat=2), best_time(fn, make(4 * n), repeat=2)
+def _ratio(fn, make, n: int, repeat4: int = 3) -> tuple[float, float]:
+    return best_time(fn, make(n), repeat=3), best_time(fn, make(4 * n), repeat=repeat4)
 
 
-def test_pipeline_scales_linearly_with_mention_count():
-    unit = "20 chuyên gia; 30%; ISO 9001\n"
-    t1, t4 = _ratio(lambda t: extract_text(t, with_indicators=False), lambda n: unit * n, 500)
+_STAGES = ["furniture_spans", "extract_citations", "extract_dates", "table_values", "extract_standards",
+           "extract_periods", "extract_amounts", "extract_percentages", "extract_counts"]
+
+
+def test_pipeline_composition_scales_linearly_with_mention_count(monkeypatch):
+    """pipeline._extract's own work (claiming spans across kinds, document fields) on 2,500 and
+    10,000 mentions; the extractors' outputs are computed beforehand so only the composition is timed."""
+    import nscl_extract.pipeline as pipeline
+
+    unit = "Đào tạo 20 chuyên gia; 30%; ISO 9001; ngày 31/8/2020; 191/KH-UBND\nLượt xem: 5\n"
+    texts = {n: unit * n for n in (500, 2000)}
+    real = {name: getattr(pipeline, name) for name in _STAGES}
+    outputs = {(name, text): fn(text) for name, fn in real.items() for text in texts.values()}
+    for name in _STAGES:
+        monkeypatch.setattr(pipeline, name, lambda text, *a, _name=name, **k: outputs[_name, text])
+    assert len(pipeline.extract_text(texts[500], with_indicators=False).counts) == 500
+    t1, t4 = _ratio(lambda t: pipeline.extract_text(t, with_indicators=False), lambda n: texts[n], 500)
     assert t4 < 6 * t1 + 0.05, f"{t1:.2f}s for 500 lines, {t4:.2f}s for 2000"
 
 
 def test_find_published_on_one_long_line_scales_linearly():
     unit = "Căn cứ Quyết định ngày 31/8/2020 của Thủ tướng; "
+    dates = {n: extract_dates(unit * n) for n in (100, 400)}
 
     def run(t):
-        find_published(t, extract_dates(t))
+        find_published(t, dates[len(t) // len(unit)])
 
     t1, t4 = _ratio(run, lambda n: unit * n, 100)
     assert t4 < 6 * t1 + 0.05, f"{t1:.3f}s for 100 dates, {t4:.3f}s for 400"
+
+
+_PAD = " nội dung khác" * 10
+_QUADRATIC = {
+    "taken": "keeps the spans it has taken in a list and checks each new match against all of them "
+             "(O(matches^2))",
+    "suffix": "quantities: suffix.match(text, end) has no endpos; for a pattern that opens with [ \\t]* before a "
+              "literal ('trở lên') the regex module scans the rest of the text for the literal on every call, "
+              "so each quantity costs O(len(text)) when 'trở lên' does not follow soon (fix: endpos end + 40)",
+}
+DENSE = [
+    ("extract_counts", extract_counts, "đào tạo 20 chuyên gia;" + _PAD, 500, "suffix"),
+    ("extract_percentages", extract_percentages, "đạt 30% kế hoạch;" + _PAD, 500, "suffix"),
+    ("extract_standards", extract_standards, "ISO 9001; ", 1500, "taken"),
+    ("extract_dates", lambda t: extract_dates(t, "2021-08-13"), "ngày 31/8/2020; ", 1500, "taken"),
+    ("extract_citations", extract_citations, "191/KH-UBND; ", 1500, "taken"),
+    ("extract_amounts", extract_amounts, "5 triệu đồng;" + _PAD, 1000, None),
+    ("extract_periods", extract_periods, "giai đoạn 2021-2025;" + _PAD, 1000, None),
+]
+
+
+@pytest.mark.parametrize("fn, unit, n", [
+    pytest.param(fn, unit, n, id=name, marks=[pytest.mark.xfail(
+        strict=True, reason=f"{name} {_QUADRATIC[bug]} (reported to the lead)")] if bug else [])
+    for name, fn, unit, n, bug in DENSE])
+def test_extractor_scales_linearly_with_mention_count(fn, unit, n):
+    t1, t4 = _ratio(fn, lambda k: unit * k, n, repeat4=1)
+    assert t4 < 6 * t1 + 0.05, f"{t1:.3f}s for {n} mentions, {t4:.3f}s for {4 * n}"
