@@ -1,7 +1,6 @@
 """Compose the extractors: document text -> Document (SPEC section 2)."""
 from __future__ import annotations
 
-import bisect
 from pathlib import Path
 
 from .docfields import find_plan, find_province, find_published, find_title
@@ -16,6 +15,7 @@ from .entities import decoded_view, map_back
 from .furniture import furniture_spans
 from .loaders import Loaded, load
 from .schema import Amount, Document, Quantity
+from .spans import Taken
 
 
 def doc_id_for(source: str) -> str:
@@ -46,13 +46,14 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
               extract_percentages(text) + [m for m in cells if isinstance(m, Quantity) and m.unit == "%"],
               extract_counts(text) + [m for m in cells if isinstance(m, Quantity) and m.unit != "%"]]
     kept: list[list] = []
-    claimed = _Claimed(furniture)
+    claimed = Taken(furniture)
     for layer in layers:
         mine = []
         for m in sorted(layer, key=lambda m: m.start):
             if not claimed.overlaps(m.start, m.end) and not (mine and mine[-1].end > m.start):
                 mine.append(m)
-        claimed.add(mine)
+        for m in mine:
+            claimed.add(m.start, m.end)
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
     province = find_province(text)
@@ -67,29 +68,9 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     return doc
 
 
-class _Claimed:
-    """Disjoint spans already taken, kept sorted so an overlap test is a binary search."""
-
-    def __init__(self, spans):
-        self.spans: list[tuple[int, int]] = []
-        for s, e in sorted(spans):
-            if self.spans and s < self.spans[-1][1]:
-                self.spans[-1] = (self.spans[-1][0], max(e, self.spans[-1][1]))
-            else:
-                self.spans.append((s, e))
-        self.starts = [s for s, _ in self.spans]
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect.bisect_left(self.starts, end) - 1  # last span starting before end
-        return i >= 0 and self.spans[i][1] > start
-
-    def add(self, mentions) -> None:
-        self.__init__(self.spans + [(m.start, m.end) for m in mentions])
-
-
 def _outside(mentions: list, spans: list[tuple[int, int]]) -> list:
-    claimed = _Claimed(spans)
-    return [m for m in mentions if not claimed.overlaps(m.start, m.end)]
+    taken = Taken(spans)
+    return [m for m in mentions if not taken.overlaps(m.start, m.end)]
 
 
 def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True) -> Document:

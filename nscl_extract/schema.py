@@ -27,7 +27,7 @@ class Citation(Span):
     number: str
     serial: str
     year: Optional[int] = None
-    type: str
+    type: Optional[str] = None  # None: a SERIAL/YEAR/ISSUER number with no type word before it
     type_name: Optional[str] = None
     issuer: Optional[str] = None
     date: Optional[str] = None

@@ -9,14 +9,13 @@ paused, as timeit does."""
 from __future__ import annotations
 
 import gc
-import html
 import os
 import time
 from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nscl_extract.docfields import find_published
@@ -69,25 +68,18 @@ texts = st.one_of(
 )
 
 
-# Inputs of a known, reported bug (see test_citation_without_type_word_does_not_crash): kept out of
-# the property test until it is fixed, so the property keeps hunting for new ones. Remove with the xfail.
-_KNOWN_CRASH = regex.compile(r"(?<![\w/.-])\d{1,5}[a-z]?/(?:19|20)\d{2}/[A-ZĐ]")
 
 
 @settings(max_examples=150, deadline=None, derandomize=bool(os.environ.get("CI")),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(texts)
 def test_extract_text_never_raises_and_is_grounded(text):
-    assume(not _KNOWN_CRASH.search(text) and not _KNOWN_CRASH.search(html.unescape(text)))
     doc = extract_text(text, with_indicators=True)
     assert_grounded(doc, text)
     back = Document.from_json_dict(doc.to_json_dict())
     assert back == doc
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason="extractors/citations.py: a SERIAL/YEAR/ISSUER number with no "
-                   "type word before it ('theo 202/2025/QH15', '0/2000/A') gets type None, and Citation(type=None) "
-                   "raises a pydantic ValidationError that aborts the whole document (reported to the lead)")
 @pytest.mark.parametrize("text", ["theo 202/2025/QH15 của Quốc hội", "0/2000/A"])
 def test_citation_without_type_word_does_not_crash(text):
     doc = extract_text(text)
@@ -258,28 +250,18 @@ def test_find_published_on_one_long_line_scales_linearly():
 
 
 _PAD = " nội dung khác" * 10
-_QUADRATIC = {
-    "taken": "keeps the spans it has taken in a list and checks each new match against all of them "
-             "(O(matches^2))",
-    "suffix": "quantities: suffix.match(text, end) has no endpos; for a pattern that opens with [ \\t]* before a "
-              "literal ('trở lên') the regex module scans the rest of the text for the literal on every call, "
-              "so each quantity costs O(len(text)) when 'trở lên' does not follow soon (fix: endpos end + 40)",
-}
 DENSE = [
-    ("extract_counts", extract_counts, "đào tạo 20 chuyên gia;" + _PAD, 500, "suffix"),
-    ("extract_percentages", extract_percentages, "đạt 30% kế hoạch;" + _PAD, 500, "suffix"),
-    ("extract_standards", extract_standards, "ISO 9001; ", 1500, "taken"),
-    ("extract_dates", lambda t: extract_dates(t, "2021-08-13"), "ngày 31/8/2020; ", 1500, "taken"),
-    ("extract_citations", extract_citations, "191/KH-UBND; ", 1500, "taken"),
-    ("extract_amounts", extract_amounts, "5 triệu đồng;" + _PAD, 1000, None),
-    ("extract_periods", extract_periods, "giai đoạn 2021-2025;" + _PAD, 1000, None),
+    ("extract_counts", extract_counts, "đào tạo 20 chuyên gia;" + _PAD, 500),
+    ("extract_percentages", extract_percentages, "đạt 30% kế hoạch;" + _PAD, 500),
+    ("extract_standards", extract_standards, "ISO 9001; ", 1500),
+    ("extract_dates", lambda t: extract_dates(t, "2021-08-13"), "ngày 31/8/2020; ", 1500),
+    ("extract_citations", extract_citations, "191/KH-UBND; ", 1500),
+    ("extract_amounts", extract_amounts, "5 triệu đồng;" + _PAD, 1000),
+    ("extract_periods", extract_periods, "giai đoạn 2021-2025;" + _PAD, 1000),
 ]
 
 
-@pytest.mark.parametrize("fn, unit, n", [
-    pytest.param(fn, unit, n, id=name, marks=[pytest.mark.xfail(
-        strict=True, reason=f"{name} {_QUADRATIC[bug]} (reported to the lead)")] if bug else [])
-    for name, fn, unit, n, bug in DENSE])
+@pytest.mark.parametrize("fn, unit, n", [pytest.param(fn, unit, n, id=name) for name, fn, unit, n in DENSE])
 def test_extractor_scales_linearly_with_mention_count(fn, unit, n):
     t1, t4 = _ratio(fn, lambda k: unit * k, n, repeat4=1)
     assert t4 < 6 * t1 + 0.05, f"{t1:.3f}s for {n} mentions, {t4:.3f}s for {4 * n}"

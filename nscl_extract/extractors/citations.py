@@ -6,6 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
+from ..spans import Taken
 from ..schema import Citation
 from .dates import extract_dates
 
@@ -49,11 +50,11 @@ def _type_word(text: str, start: int, before, words) -> str | None:
 def extract_citations(text: str) -> list[Citation]:
     forms, types, words, before, after_date = _compiled()
     out: list[Citation] = []
-    taken: list[tuple[int, int]] = []
+    taken = Taken()
     for rx in forms:
         for m in rx.finditer(text):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             code = m.groupdict().get("code")
             issuer = m.group("issuer")
@@ -77,7 +78,7 @@ def extract_citations(text: str) -> list[Citation]:
                 found = extract_dates(window)
                 if found and found[0].precision == "day" and _LEAD.fullmatch(window[:found[0].start]):
                     date = found[0].value
-            taken.append((s, e))
+            taken.add(s, e)
             out.append(Citation(start=s, end=e, text=m.group(), number=number, serial=m.group("serial"),
                                 year=year, type=canon, type_name=name, issuer=issuer, date=date))
     return sorted(out, key=lambda c: c.start)

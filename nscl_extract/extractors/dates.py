@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import regex
 
+from ..spans import Taken
 from ..schema import Date
 
 WS = r"[\s\u00a0]+"
@@ -33,13 +34,13 @@ def _valid(y: int, m: int, d: int | None) -> bool:
 
 def extract_dates(text: str, published: str | None = None) -> list[Date]:
     """Every calendar date; day-months without a year take `published`'s year."""
-    taken: list[tuple[int, int]] = []
+    taken = Taken()
     out: list[Date] = []
     pub_year = int(published[:4]) if published else None
     for rx, kind in patterns():
         for m in rx.finditer(text):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             d = int(m.group("d")) if "d" in rx.groupindex else None
             mo = int(m.group("m"))
@@ -51,7 +52,7 @@ def extract_dates(text: str, published: str | None = None) -> list[Date]:
                 y = int(m.group("y"))
             if not _valid(y, mo, d):
                 continue
-            taken.append((s, e))
+            taken.add(s, e)
             if kind == "month":
                 out.append(Date(start=s, end=e, text=m.group(), value=f"{y:04d}-{mo:02d}", precision="month"))
             else:

@@ -63,7 +63,7 @@ def extract_percentages(text: str) -> list[Quantity]:
             vals = (parse_number(m.group("b")), None)
         comp, cstart = _comparator(text, start)
         end = m.end()
-        if (s := suffix.match(text, end)):
+        if (s := suffix.match(text, end, end + 40)):
             comp, end = "gte", s.end()
         out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
                             comparator=comp, unit="%"))
@@ -86,7 +86,7 @@ def extract_counts(text: str) -> list[Quantity]:
         name, uend = unit
         comp, cstart = _comparator(text, m.start())
         end = uend
-        if (s := suffix.match(text, uend)):
+        if (s := suffix.match(text, uend, uend + 40)):
             comp, end = "gte", s.end()
         out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
                             comparator=comp, unit=name))

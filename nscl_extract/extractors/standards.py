@@ -6,6 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
+from ..spans import Taken
 from ..schema import Standard
 
 _B, _E = r"(?<![\p{L}\d])", r"(?![\p{L}\d]|-\d)"
@@ -38,12 +39,12 @@ def _iso_id(data, sub: str | None, num: str) -> str:
 def extract_standards(text: str) -> list[Standard]:
     data, iso, iso_more, tcvn, qcvn, named = _compiled()
     out: list[Standard] = []
-    taken: list[tuple[int, int]] = []
+    taken = Taken()
 
     def add(s, e, **kw):
-        if any(s < te and ts < e for ts, te in taken):
+        if taken.overlaps(s, e):
             return
-        taken.append((s, e))
+        taken.add(s, e)
         out.append(Standard(start=s, end=e, text=text[s:e], **kw))
 
     for m in iso.finditer(text):
