@@ -42,6 +42,8 @@ def extract(files, output, fmt, no_text, table):
                 out.write(indicator_table(d) + "\n")
         else:
             fmt = fmt or ("json" if len(files) == 1 else "jsonl")
+            if not docs:
+                sys.exit(1)
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
             if fmt == "jsonl":
                 for d in dicts:

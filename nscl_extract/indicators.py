@@ -142,7 +142,7 @@ def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | N
         if period is None and ctx.phase and (governing is None or (
                 not governing.annual and governing.value <= ctx.phase[1])):
             period = scope.block_period or ctx.phase
-    per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end))
+    per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
     relative = cell is None and _relative(text, q, own_start, own_end)
     subject, action = _subject_action(ctx, q, (cs, own_end), scope, cell)
     standards = [s.id for s in ctx.doc.standards if cs <= s.start < ce]

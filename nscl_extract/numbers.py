@@ -4,8 +4,9 @@ from __future__ import annotations
 from . import rules
 
 # One number: thousands groups first, then a plain number with an optional decimal part.
-# Not glued to a letter, digit or another number's punctuation on either side.
-NUM = r"(?<![\p{L}\d.,/:])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?)(?![\d\p{L}]|[.,/:]\d)"
+# Not glued to a letter, digit or another number's punctuation on either side. At most 18
+# integer digits: a longer run is no quantity (and would not fit a float).
+NUM = r"(?<![\p{L}\d.,/:])(?:\d{1,3}(?:\.\d{3}){1,5}(?:,\d{1,6})?|\d{1,18}(?:[,.]\d{1,6})?)(?![\d\p{L}]|[.,/:]\d)"
 
 
 def joiner() -> str:
