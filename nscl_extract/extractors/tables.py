@@ -38,7 +38,7 @@ def _compiled():
     comp_alt = rules.alternation(list(comps))
     value = regex.compile(rf"(?:(?P<comp>{comp_alt})\s+)?(?P<num>{NUM})", regex.I)
     unit_hdr = regex.compile(rules.alternation(data["unit_headers"]), regex.I)
-    money = {new_style(k.lower()): v for k, v in data["money_units"].items()}
+    money = {_key(k): v for k, v in data["money_units"].items()}
     money_hdr = regex.compile(r"\((?P<u>" + rules.alternation(list(money), boundary=False) + r")\)", regex.I)
     rownum = {h.lower() for h in data["row_number_headers"]}
     return comps, value, unit_hdr, money, money_hdr, rownum
@@ -110,8 +110,7 @@ def table_values(text: str) -> list[TableValue]:
     for rows in tables(text):
         header, body = rows[0], rows[1:]
         unit_col = next((k for k, c in enumerate(header) if unit_hdr.fullmatch(c.text)), None)
-        col_money = {k: money[new_style(m.group("u").lower())] for k, c in enumerate(header)
-                     if (m := money_hdr.search(c.text))}
+        col_money = {k: money[_key(m.group("u"))] for k, c in enumerate(header) if (m := money_hdr.search(c.text))}
         col_year = {k: int(y.group()) for k, c in enumerate(header) if (y := regex.search(r"(?:19|20)\d{2}", c.text))}
         if unit_col is None and not col_money:
             continue
@@ -123,7 +122,7 @@ def table_values(text: str) -> list[TableValue]:
                     continue
                 v = parse_number(m.group("num"))
                 comp = comps[regex.sub(r"\s+", " ", m.group("comp").lower())] if m.group("comp") else "eq"
-                scale = col_money.get(k) or (money.get(new_style(unit.lower())) if unit else None)
+                scale = col_money.get(k) or (money.get(_key(unit)) if unit else None)
                 if scale:
                     mention = Amount(start=c.start, end=c.end, text=c.text, value=round(v * scale, 6),
                                      comparator=comp, currency="VND")
@@ -134,3 +133,8 @@ def table_values(text: str) -> list[TableValue]:
                     continue
                 out.append(TableValue(mention, label, col_year.get(k), row[0].start, row[-1].end))
     return out
+
+
+def _key(unit: str) -> str:
+    """A unit as a lookup key: lower case, one tone-mark style, single spaces."""
+    return regex.sub(r"\s+", " ", new_style(unit.lower())).strip()
