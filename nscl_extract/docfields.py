@@ -14,6 +14,8 @@ from .schema import Citation, Date, Province
 
 # "UBND tỉnh ban hành": a provincial issuer that does not repeat its name.
 _NAMELESS_ISSUER = regex.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)(?!\s+\p{Lu})")
+_NUMBER_LINE = regex.compile(r"Số\s*(?:hiệu)?\s*[:|]\s*(?:\|\s*)?$", regex.I)
+_LOWER = regex.compile(r"\p{Ll}")
 _TIME = regex.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 _LEGAL_DATE_LINE = regex.compile(r"\p{Lu}[\p{L} .\-]{1,40},\s*(?:ngày\s*)?$", regex.I)
 
@@ -93,7 +95,7 @@ def find_plan(text: str, citations: list[Citation], province: Province | None) -
     """The plan or decision the document is about."""
     data = rules.load("document")
     for c in citations:
-        if regex.search(r"Số\s*(?:hiệu)?\s*[:|]\s*(?:\|\s*)?$", text[max(0, c.start - 16):c.start], regex.I):
+        if _NUMBER_LINE.search(text, max(0, c.start - 16), c.start):
             return c
     local = [c for c in citations if c.type in data["plan_types"] and (c.issuer or "").upper() in
              {i.upper() for i in data["local_issuers"]}]
@@ -116,7 +118,7 @@ def find_title(text: str, furniture: list[tuple[int, int]]) -> str | None:
         pos += len(line)
         if any(a <= s < b for a, b in furniture):
             continue
-        if len(body.split()) >= 4 and regex.search(r"\p{Ll}", body) and not _TIME.search(body) and "|" not in body \
+        if len(body.split()) >= 4 and _LOWER.search(body) and not _TIME.search(body) and "|" not in body \
                 and not body.lower().startswith(("chào mừng", "tìm kiếm", "trang chủ")) and len(body) <= 300:
             return body
     return None

@@ -22,6 +22,20 @@ _TRONG_DO = regex.compile(r"^\s*(?:-\s*)?trong\s+đó\b", regex.I)
 _NUMBER = regex.compile(r"\d(?:[\d.,]*\d)?")
 _SUBJECT_STOP = regex.compile(r"[;:.()\n\"“”]|\s[-–]\s|/\s*năm\b")
 _PER_YEAR_AFTER = regex.compile(r"\s*/\s*năm")
+_DIGIT = regex.compile(r"\d")
+_SHARE = regex.compile(r"chiếm\s*(?:khoảng|trên|hơn|gần)?\s*$", regex.I)
+_FROM = regex.compile(r"(?<!\w)từ\s*$", regex.I)
+_LIST_MARK = regex.compile(r"[,;]")
+_BASELINE_PERIOD = regex.compile(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", regex.I)
+_COMPARED = regex.compile(r"so\s+với", regex.I)
+_RATE_SKIP = regex.compile(r"\s*(?:/\s*năm|mỗi\s+năm|hàng\s+năm|hằng\s+năm)?\s*", regex.I)
+_TRONG_DO_BEFORE = regex.compile(r"trong\s+đó[^.;]{0,30}$", regex.I)
+_TOKEN = regex.compile(r"\S+")
+_LEADING_LINK = regex.compile(r"^(?:trong\s+đó|theo\s+đó)\s*,?\s*", regex.I)
+_LEADIN_MARK = regex.compile(r"\s*([:,])")
+_PLAN_OWN_PHASE = regex.compile(r"kế\s+hoạch\s*(?:giai\s+đoạn\s*)?$", regex.I)
+_PLAN = regex.compile(r"kế\s+hoạch", regex.I)
+_ANNUAL_PLAN = regex.compile(r"(?<!đến\s|tới\s|hết\s)năm\s+(?:19|20)\d{2}(?!\s*[-–])", regex.I)
 
 
 @dataclass(frozen=True)
@@ -76,12 +90,14 @@ class _Context:
     default_kind: str
 
 
-def find_indicators(doc: Document, excluded: list[tuple[int, int]]) -> list[Indicator]:
-    """Every quantified target or result in the document, in document order."""
+def find_indicators(doc: Document, excluded: list[tuple[int, int]],
+                    table: list[TableValue] | None = None) -> list[Indicator]:
+    """Every quantified target or result in the document, in document order. `table` is the
+    document's table cells (extractors.tables.table_values) when the caller has them."""
     text = new_style(doc.text or "")
     cue = _cues()
     quantities = sorted(doc.percentages + doc.counts, key=lambda q: q.start)
-    cells = {(t.mention.start, t.mention.end): t for t in table_values(doc.text or "")
+    cells = {(t.mention.start, t.mention.end): t for t in (table_values(doc.text or "") if table is None else table)
              if isinstance(t.mention, Quantity)}
     headline = _headline_span(doc)
     ctx = _Context(doc, text, quantities, _plan_phase(text, doc.periods, headline), headline,
@@ -96,6 +112,11 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]]) -> list[Indi
         continues_list = block.bullet and scope.open_list
         scope.block_year = scope.block_period = None
         previous = scope.last_year if continues_list else None
+        if not qs and not _DIGIT.search(text, block.start, block.end):
+            # no number, so no year, phase or quantity: only the list state moves on
+            scope.last_year = previous
+            scope.open_list = block.bullet and text[block.start:block.end].rstrip().endswith(";")
+            continue
         for ss, se in sentences(text, block.start, block.end):
             _apply_leadin(ctx, ss, se, scope)
             inherited = previous if (_TRONG_DO.match(text[ss:se]) or (continues_list and ss == block.start)) else None
@@ -162,18 +183,18 @@ def _not_indicator(ctx: _Context, q: Quantity, clause, own_start, own_end, sibli
         return True
     if cue.rx["funding_after"].match(text, q.end) or q.unit.split("/")[0] == "hợp đồng":
         return True
-    if regex.search(r"chiếm\s*(?:khoảng|trên|hơn|gần)?\s*$", text[own_start:q.start], regex.I) and \
+    if _SHARE.search(text, own_start, q.start) and \
             cue.rx["funding_share"].search(text, cs, q.start):
         return True
     unit = new_style(q.unit.lower())
     if any(unit == u or unit.startswith(u + " ") for u in map(str.lower, cue.data["plan_structure"])):
         if cue.rx["plan_structure_verbs"].search(text, max(cs, q.start - 25), q.start):
             return True
-    if cue.rx["baseline"].match(text, q.end) and regex.search(r"(?<!\w)từ\s*$", text[max(cs, q.start - 8):q.start], regex.I):
+    if cue.rx["baseline"].match(text, q.end) and _FROM.search(text, max(cs, q.start - 8), q.start):
         return True
     if q.unit != "%":  # "70% doanh nghiệp triển khai ít nhất 01 dự án": a threshold of the target
         before = [s for s in siblings if s.unit == "%" and cs <= s.end <= q.start]
-        if before and not regex.search(r"[,;]", text[before[-1].end:q.start]):
+        if before and not _LIST_MARK.search(text, before[-1].end, q.start):
             return True
     return False
 
@@ -226,7 +247,7 @@ def _period_in(ctx: _Context, sentence, clause, q) -> tuple[int, int] | None:
     for p in ctx.doc.periods:
         if not (ss <= p.start < se) or not (p.start < q.start or cs <= p.start < ce):
             continue
-        if regex.search(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", ctx.text[max(ss, p.start - 20):p.start], regex.I):
+        if _BASELINE_PERIOD.search(ctx.text, max(ss, p.start - 20), p.start):
             continue
         if best is None or p.start < q.start:
             best = (p.from_, p.to)
@@ -244,7 +265,7 @@ def _relative(text: str, q: Quantity, own_start: int, own_end: int) -> bool:
     between = window[last.end():] if last is not None else ""
     if last is not None and len(between.split()) <= 8 and not cue.rx["level_end"].search(between):
         return True
-    return bool(regex.search(r"so\s+với", text[q.end:own_end], regex.I))
+    return bool(_COMPARED.search(text, q.end, own_end))
 
 
 def _subject_action(ctx: _Context, q: Quantity, clause, scope: _Scope, cell: TableValue | None):
@@ -253,8 +274,8 @@ def _subject_action(ctx: _Context, q: Quantity, clause, scope: _Scope, cell: Tab
     if cell is not None:
         return (cell.label.text if cell.label else None), None
     if q.unit == "%":
-        skip = regex.match(r"\s*(?:/\s*năm|mỗi\s+năm|hàng\s+năm|hằng\s+năm)?\s*", text[q.end:ce])
-        start = q.end + (skip.end() if skip else 0)
+        skip = _RATE_SKIP.match(text, q.end, ce)
+        start = skip.end() if skip else q.end
     else:
         digits = list(_NUMBER.finditer(q.text))
         start = q.start + (digits[-1].end() if digits else 0)
@@ -264,7 +285,7 @@ def _subject_action(ctx: _Context, q: Quantity, clause, scope: _Scope, cell: Tab
     if subject is None:
         subject = _subject_before(ctx, q, cs)
         end = q.end
-        if subject is None and regex.search(r"trong\s+đó[^.;]{0,30}$", text[max(0, q.start - 40):q.start], regex.I):
+        if subject is None and _TRONG_DO_BEFORE.search(text, max(0, q.start - 40), q.start):
             subject = scope.last_subject
     action = raw[end:ce].strip(" ,.:;") or None
     return subject, (action[:160] if action else None)
@@ -275,8 +296,8 @@ def _subject_end(text: str, start: int, ce: int, is_count: bool) -> int:
     cue = _cues()
     m = _SUBJECT_STOP.search(text, start, ce)
     end = m.start() if m else ce
-    for n, w in enumerate(regex.finditer(r"\S+", text[start:end]), 1):
-        ws = start + w.start()
+    for n, w in enumerate(_TOKEN.finditer(text, start, end), 1):
+        ws = w.start()
         if (n > 1 or not is_count) and cue.rx["action_verbs"].match(text, ws):
             return ws
         if n > 16:
@@ -295,7 +316,7 @@ def _subject_before(ctx: _Context, q: Quantity, cs: int) -> str | None:
     pos, width = max(cuts)
     start = cs + (pos + width if pos >= 0 else 0)
     subject = (ctx.doc.text or "")[start:cs + m.start()].strip(" ,-–")
-    subject = regex.sub(r"^(?:trong\s+đó|theo\s+đó)\s*,?\s*", "", subject, flags=regex.I)
+    subject = _LEADING_LINK.sub("", subject)
     return subject or None
 
 
@@ -331,7 +352,7 @@ def _apply_leadin(ctx: _Context, ss: int, se: int, scope: _Scope) -> None:
     sent = ctx.text[ss:se]
     colon = sent.find(":")
     for p in ctx.doc.periods:
-        if ss <= p.start < ss + 50 and (m := regex.match(r"\s*([:,])", ctx.text[p.end:se])):
+        if ss <= p.start < ss + 50 and (m := _LEADIN_MARK.match(ctx.text, p.end, se)):
             if m.group(1) == ":":
                 scope.leadin_period, scope.leadin_year = (p.from_, p.to), None
             else:
@@ -351,15 +372,15 @@ def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] |
     cue = _cues()
     body = [p for p in periods if not (headline and headline[0] <= p.start < headline[1])]
     for p in body:  # "Kế hoạch giai đoạn 2021-2025": the plan's own phase
-        if regex.search(r"kế\s+hoạch\s*(?:giai\s+đoạn\s*)?$", text[max(0, p.start - 30):p.start], regex.I):
+        if _PLAN_OWN_PHASE.search(text, max(0, p.start - 30), p.start):
             return (p.from_, p.to)
     start = headline[1] if headline else 0
-    first_plan = regex.compile(r"kế\s+hoạch", regex.I).search(text, start)
+    first_plan = _PLAN.search(text, start)
     if first_plan:  # "Kế hoạch ... năm 2024": a one-year plan has no phase
         end = _sentence_end(text, first_plan.start())
-        annual = regex.search(r"(?<!đến\s|tới\s|hết\s)năm\s+(?:19|20)\d{2}(?!\s*[-–])", text[first_plan.end():end], regex.I)
+        annual = _ANNUAL_PLAN.search(text, first_plan.end(), end)
         period = next((p for p in body if first_plan.end() <= p.start < end), None)
-        if annual and (period is None or annual.start() + first_plan.end() < period.start):
+        if annual and (period is None or annual.start() < period.start):
             return None
     for p in body:
         ls = _sentence_start(text, p.start)

@@ -40,7 +40,8 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     citations = extract_citations(text)
     published = find_published(text, _outside(extract_dates(text), furniture), published)
     # Earlier kinds claim their spans: a number inside a citation, standard or date is not a quantity.
-    cells = [t.mention for t in table_values(text)]
+    table = table_values(text)
+    cells = [t.mention for t in table]
     layers = [citations, extract_standards(text), extract_dates(text, published), extract_periods(text),
               extract_amounts(text) + [m for m in cells if isinstance(m, Amount)],
               extract_percentages(text) + [m for m in cells if isinstance(m, Quantity) and m.unit == "%"],
@@ -64,7 +65,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     if with_indicators:
         from .indicators import find_indicators
 
-        doc.indicators = find_indicators(doc, furniture + related)
+        doc.indicators = find_indicators(doc, furniture + related, table)
     return doc
 
 

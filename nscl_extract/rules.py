@@ -36,6 +36,14 @@ def _nfc(obj):
     return obj
 
 
+_WS_RUN = regex.compile(r"\s+")
+
+
+def squash(text: str, sep: str = " ") -> str:
+    """Runs of white space as one `sep`: how lexicon keys are compared."""
+    return _WS_RUN.sub(sep, text)
+
+
 def alternation(words, *, boundary: bool = True) -> str:
     """A regex alternation of literal words, longest first, spaces matching any run of whitespace."""
     parts = sorted({w for w in words if w}, key=len, reverse=True)

@@ -30,9 +30,9 @@ def extract_amounts(text: str) -> list[Amount]:
     currencies = {k.lower(): v for k, v in data["currencies"].items()}
     out = []
     for m in rx.finditer(text):
-        mult = scales[regex.sub(r"\s+", " ", m.group("scale").lower())] if m.group("scale") else 1
+        mult = scales[rules.squash(m.group("scale").lower())] if m.group("scale") else 1
         cur = m.group("cur") or m.group("cur2")
-        currency = currencies[regex.sub(r"\s+", " ", cur.lower())] if cur else "VND"
+        currency = currencies[rules.squash(cur.lower())] if cur else "VND"
         a = parse_number(m.group("a")) * mult
         b = parse_number(m.group("b")) * mult if m.group("b") else None
         if b is not None and b <= a:

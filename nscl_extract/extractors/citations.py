@@ -44,7 +44,7 @@ def _type_word(text: str, start: int, before, words) -> str | None:
     if not m:
         return None
     said = m.group(1).lower()
-    return next((code for word, code in words.items() if word.lower() == regex.sub(r"\s+", " ", said)), None)
+    return next((code for word, code in words.items() if word.lower() == rules.squash(said)), None)
 
 
 def extract_citations(text: str) -> list[Citation]:
@@ -69,7 +69,7 @@ def extract_citations(text: str) -> list[Citation]:
                 if canon is None and not issuer[:2].isupper():
                     continue
                 name = types[_key(canon)][1] if canon else None
-            raw = regex.sub(r"\s+", "", m.group())
+            raw = rules.squash(m.group(), "")
             number = _normalise(raw, code, canon) if code is not None and _key(code) in types else raw
             date = None
             gap = after_date.match(text, e)

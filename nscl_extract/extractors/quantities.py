@@ -12,6 +12,9 @@ from ..schema import Quantity
 from ..words import tagged_words
 
 NOUN_TAGS = {"N", "Nc", "Nu", "Ny", "Nb"}
+_GAP = regex.compile(r"[ \t\u00a0]+|[ \t\u00a0]*\n[ \t\u00a0]*(?=\p{Ll})")
+_WORD = regex.compile(r"\p{L}+")
+_CLAUSE_MARK = regex.compile(r"[\n,.;:()|]")
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +44,7 @@ def _comparator(text: str, start: int) -> tuple[str, int]:
     m = comp_before.search(text, max(0, start - 30), start)
     if not m:
         return "eq", start
-    return comp_of[regex.sub(r"\s+", " ", m.group(1).lower())], m.start(1)
+    return comp_of[rules.squash(m.group(1).lower())], m.start(1)
 
 
 def _values(m) -> tuple[float, float | None] | None:
@@ -105,31 +108,31 @@ def _countable(text: str, m) -> bool:
     after = text[m.end():m.end() + 1]
     if before == "(" and after == ")":
         return False  # list numbering "(1)"
-    if _YEAR.fullmatch(m.group("a")) and m.group("b") is None:
-        return False  # a year, not a count
+    if _YEAR.fullmatch(m.group("a")) and (m.group("b") is None or _YEAR.fullmatch(m.group("b"))):
+        return False  # a year or a span of years, not a count
     return True
 
 
 def _unit(text: str, pos: int) -> tuple[str, int] | None:
     """The counted noun after a number: (unit, end) or None."""
     data, _, _, _, _, _, units, abbr, not_units, _, rate = _compiled()
-    gap = regex.match(r"[ \t\u00a0]+|[ \t\u00a0]*\n[ \t\u00a0]*(?=\p{Ll})", text[pos:pos + 40])
+    gap = _GAP.match(text, pos, pos + 40)
     if not gap:
         return None
-    p = pos + gap.end()
+    p = gap.end()
     window = new_style(text[p:p + 60])
     if (a := abbr.match(text, p)):
         name, end = data["abbreviations"][a.group()], a.end()
     elif (u := units.match(window)) and _word_end(window, u.end()):
         name, end = _lexicon_entry(data, u.group()), p + u.end()
-        if regex.sub(r"\s+", " ", name) in not_units:
+        if rules.squash(name) in not_units:
             return None
     else:
-        head = regex.match(r"\p{L}+", window)
+        head = _WORD.match(window)
         if not head or head.group().lower() in not_units:
             return None
-        line_end = regex.search(r"[\n,.;:()|]", window)
-        stop = p + (line_end.start() if line_end else len(window))
+        line_end = _CLAUSE_MARK.search(window, 0, 30)
+        stop = p + (line_end.start() if line_end else _word_boundary(window, 30))
         tagged = tagged_words(text, p, stop)
         if not tagged or tagged[0][0] != p or tagged[0][2] not in NOUN_TAGS:
             return None
@@ -137,7 +140,7 @@ def _unit(text: str, pos: int) -> tuple[str, int] | None:
         name = text[s:end].lower()
         if new_style(name) in not_units or name.split()[0] in not_units:
             return None
-    name = regex.sub(r"\s+", " ", name)
+    name = rules.squash(name)
     if (r := rate.match(new_style(text[end:end + 20]))):
         name, end = f"{name}/{r.group(1).lower()}", end + r.end()
     return name, end
@@ -149,5 +152,17 @@ def _word_end(window: str, i: int) -> bool:
 
 def _lexicon_entry(data, matched: str) -> str:
     """The unit as the lexicon writes it (so "doanhnghiệp" is "doanh nghiệp")."""
-    key = regex.sub(r"\s+", "", new_style(matched.lower()))
-    return next(u for u in data["units"] if regex.sub(r"\s+", "", new_style(u.lower())) == key)
+    return _unit_keys(tuple(data["units"]))[rules.squash(new_style(matched.lower()), "")]
+
+
+@lru_cache(maxsize=1)
+def _unit_keys(units: tuple[str, ...]) -> dict[str, str]:
+    return {rules.squash(new_style(u.lower()), ""): u for u in units}
+
+
+def _word_boundary(window: str, limit: int) -> int:
+    """The end of the last whole word within `limit` characters (the tagger needs only a few)."""
+    if len(window) <= limit:
+        return len(window)
+    cut = window.rfind(" ", 0, limit)
+    return cut if cut > 0 else limit

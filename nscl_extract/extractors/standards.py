@@ -56,7 +56,7 @@ def extract_standards(text: str) -> list[Standard]:
                 version=more.group("ver"), kind=data["iso_kind"])
             pos = more.end()
     for m in qcvn.finditer(text):
-        add(m.start(), m.end(), id=regex.sub(r"\s+", " ", m.group()), kind="technical_regulation")
+        add(m.start(), m.end(), id=rules.squash(m.group()), kind="technical_regulation")
     for m in tcvn.finditer(text):
         add(m.start(), m.end(), id=f"TCVN {m.group('num')}", version=m.group("ver"), kind="national_standard")
     for _, rx, entry in named:

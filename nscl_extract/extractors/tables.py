@@ -12,6 +12,9 @@ from ..rules import new_style
 from ..schema import Amount, Quantity
 
 
+_YEAR = regex.compile(r"(?:19|20)\d{2}")
+
+
 @dataclass
 class Cell:
     start: int
@@ -92,7 +95,7 @@ def tables(text: str) -> list[list[list[Cell]]]:
                 j += 1
             header = []
             for c in cells:
-                if regex.fullmatch(r"\d+", c.text) and header:
+                if c.text.isdigit() and header:
                     break
                 header.append(c)
             n = len(header)
@@ -111,7 +114,7 @@ def table_values(text: str) -> list[TableValue]:
         header, body = rows[0], rows[1:]
         unit_col = next((k for k, c in enumerate(header) if unit_hdr.fullmatch(c.text)), None)
         col_money = {k: money[_key(m.group("u"))] for k, c in enumerate(header) if (m := money_hdr.search(c.text))}
-        col_year = {k: int(y.group()) for k, c in enumerate(header) if (y := regex.search(r"(?:19|20)\d{2}", c.text))}
+        col_year = {k: int(y.group()) for k, c in enumerate(header) if (y := _YEAR.search(c.text))}
         if unit_col is None and not col_money:
             continue
         for row in body:
@@ -121,7 +124,7 @@ def table_values(text: str) -> list[TableValue]:
                 if k == unit_col or k == 0 or not (m := value.fullmatch(c.text)):
                     continue
                 v = parse_number(m.group("num"))
-                comp = comps[regex.sub(r"\s+", " ", m.group("comp").lower())] if m.group("comp") else "eq"
+                comp = comps[rules.squash(m.group("comp").lower())] if m.group("comp") else "eq"
                 scale = col_money.get(k) or (money.get(_key(unit)) if unit else None)
                 if scale:
                     mention = Amount(start=c.start, end=c.end, text=c.text, value=round(v * scale, 6),
@@ -137,4 +140,4 @@ def table_values(text: str) -> list[TableValue]:
 
 def _key(unit: str) -> str:
     """A unit as a lookup key: lower case, one tone-mark style, single spaces."""
-    return regex.sub(r"\s+", " ", new_style(unit.lower())).strip()
+    return rules.squash(new_style(unit.lower())).strip()
