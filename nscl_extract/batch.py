@@ -147,7 +147,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
 
     if "forkserver" in multiprocessing.get_all_start_methods():  # no fork() of a threaded parent
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["nscl_extract.pipeline"])  # imported once, inherited by every worker
+        ctx.set_forkserver_preload(["nscl_extract.warm"])  # models loaded once, inherited by every worker
     else:
         ctx = multiprocessing.get_context("spawn")
     window = workers * 4
