@@ -39,12 +39,14 @@ def _compiled():
     q = rules.load("quantities")["comparators"]
     comps = {w.lower(): c for c, ws in q.items() for w in ws}
     comp_alt = rules.alternation(list(comps))
-    value = regex.compile(rf"(?:(?P<comp>{comp_alt})\s+)?(?P<num>{NUM})", regex.I)
+    value = regex.compile(rf"(?:(?P<comp>{comp_alt})\s+)?(?P<num>{NUM})(?:\s*[-–]\s*(?P<max>{NUM}))?", regex.I)
     unit_hdr = regex.compile(rules.alternation(data["unit_headers"]), regex.I)
     money = {_key(k): v for k, v in data["money_units"].items()}
     money_hdr = regex.compile(r"\((?P<u>" + rules.alternation(list(money), boundary=False) + r")\)", regex.I)
     rownum = {h.lower() for h in data["row_number_headers"]}
-    return comps, value, unit_hdr, money, money_hdr, rownum
+    caption = regex.compile(rf"(?:{rules.alternation(data['unit_headers'])})\s*:\s*(?P<u>"
+                            + rules.alternation(list(money), boundary=False) + r")\s*\)?\s*$", regex.I | regex.M)
+    return comps, value, unit_hdr, money, money_hdr, rownum, caption
 
 
 def _cells(line_start: int, line: str) -> list[Cell]:
@@ -68,7 +70,7 @@ def tables(text: str) -> list[list[list[Cell]]]:
         lines.append((pos, raw.rstrip("\r\n")))
         pos += len(raw)
     out, i = [], 0
-    _, _, _, _, _, rownum = _compiled()
+    _, _, _, _, _, rownum, _ = _compiled()
     while i < len(lines):
         s, line = lines[i]
         if line.count("|") >= 2 and line.strip() != "|":
@@ -108,14 +110,17 @@ def tables(text: str) -> list[list[list[Cell]]]:
 
 
 def table_values(text: str) -> list[TableValue]:
-    comps, value, unit_hdr, money, money_hdr, rownum = _compiled()
+    comps, value, unit_hdr, money, money_hdr, rownum, caption = _compiled()
     out = []
     for rows in tables(text):
         header, body = rows[0], rows[1:]
         unit_col = next((k for k, c in enumerate(header) if unit_hdr.fullmatch(c.text)), None)
         col_money = {k: money[_key(m.group("u"))] for k, c in enumerate(header) if (m := money_hdr.search(c.text))}
-        col_year = {k: int(y.group()) for k, c in enumerate(header) if (y := _YEAR.search(c.text))}
-        if unit_col is None and not col_money:
+        # "Đơn vị tính: triệu đồng" just above the table gives every value column its money unit
+        above = caption.search(text, max(0, header[0].start - 120), header[0].start)
+        table_money = money[_key(above.group("u"))] if above else None
+        col_year = {k: int(ys[0]) for k, c in enumerate(header) if len(ys := _YEAR.findall(c.text)) == 1}
+        if unit_col is None and not col_money and not table_money:
             continue
         for row in body:
             unit = row[unit_col].text if unit_col is not None and unit_col < len(row) else None
@@ -124,14 +129,18 @@ def table_values(text: str) -> list[TableValue]:
                 if k == unit_col or k == 0 or not (m := value.fullmatch(c.text)):
                     continue
                 v = parse_number(m.group("num"))
+                v_max = parse_number(m.group("max")) if m.group("max") else None
+                if v_max is not None and v_max <= v:
+                    continue
                 comp = comps[rules.squash(m.group("comp").lower())] if m.group("comp") else "eq"
-                scale = col_money.get(k) or (money.get(_key(unit)) if unit else None)
+                scale = col_money.get(k) or (money.get(_key(unit)) if unit else None) or table_money
                 if scale:
                     mention = Amount(start=c.start, end=c.end, text=c.text, value=round(v * scale, 6),
+                                     value_max=round(v_max * scale, 6) if v_max is not None else None,
                                      comparator=comp, currency="VND")
                 elif unit:
-                    mention = Quantity(start=c.start, end=c.end, text=c.text, value=v, comparator=comp,
-                                       unit="%" if unit.strip() == "%" else unit.lower())
+                    mention = Quantity(start=c.start, end=c.end, text=c.text, value=v, value_max=v_max,
+                                       comparator=comp, unit="%" if unit.strip().startswith("%") else unit.lower())
                 else:
                     continue
                 out.append(TableValue(mention, label, col_year.get(k), row[0].start, row[-1].end))
