@@ -35,6 +35,12 @@ _LEADING_LINK = regex.compile(r"^(?:trong\s+đó|theo\s+đó)\s*,?\s*", regex.I)
 _LEADIN_MARK = regex.compile(r"\s*([:,])")
 _PLAN_OWN_PHASE = regex.compile(r"kế\s+hoạch\s*(?:giai\s+đoạn\s*)?$", regex.I)
 _PLAN = regex.compile(r"kế\s+hoạch", regex.I)
+_BOUND_AFTER = regex.compile(r"\s*(?:/\s*năm\s*)?(?:(?:trong\s+)?giai\s+đoạn|thời\s+kỳ)?\s*", regex.I)
+_PLAN_ANY = regex.compile(r"kế\s+hoạch|đề\s+án|chương\s+trình", regex.I)
+_CITED = regex.compile(r"(?:căn\s+cứ|thực\s+hiện|theo|nhằm|cụ\s+thể\s+hóa)\b[^.\n]{0,200}$", regex.I)
+_PROGRAMME = regex.compile(r"chương\s+trình|quyết\s+định|đề\s+án|nghị\s+quyết", regex.I)
+_REPORT_YEAR = regex.compile(r"(?<!đến\s|tới\s|hết\s|so\s+với\s)năm\s+((?:19|20)\d{2})(?!\s*[-–])", regex.I)
+_PARAGRAPH = regex.compile(r"[^\n]+")
 _ANNUAL_PLAN = regex.compile(r"(?<!đến\s|tới\s|hết\s)năm\s+(?:19|20)\d{2}(?!\s*[-–])", regex.I)
 
 
@@ -66,16 +72,39 @@ def _cues() -> _Cues:
 
 
 @dataclass
+class _Lead:
+    period: tuple[int, int] | None = None
+    year: Year | None = None
+    kind: str | None = None  # "MỤC TIÊU ..." heads targets, "KẾT QUẢ ..." results
+
+
+@dataclass
 class _Scope:
     """What governs the quantities as the text is read in order."""
 
-    leadin_period: tuple[int, int] | None = None
-    leadin_year: Year | None = None  # from a heading: until the next heading
-    leadin_kind: str | None = None  # "MỤC TIÊU ..." heads targets, "KẾT QUẢ ..." results
+    major: "_Lead" = None  # what a numbered or capitalised heading set: until the next such heading
+    minor: "_Lead" = None  # what "a) ...", an unnumbered lead-in line or a lead-in sentence set
+
+    def __post_init__(self):
+        self.major, self.minor = _Lead(), _Lead()
+
+    @property
+    def leadin_period(self):
+        return self.minor.period or self.major.period
+
+    @property
+    def leadin_year(self):
+        return self.minor.year or self.major.year
+
+    @property
+    def leadin_kind(self):
+        return self.minor.kind or self.major.kind
     block_year: Year | None = None  # from a sentence lead-in: until the end of its paragraph
     block_period: tuple[int, int] | None = None  # "Giai đoạn 2026-2030, ...": until the end of its paragraph
     last_year: Year | None = None  # of the previous statement, for "Trong đó", ";" and list items
     last_subject: str | None = None
+    clause_kind: str | None = None  # of the previous number in the same sentence
+    block_kind: str | None = None  # "Kết quả cụ thể: ...": until the end of its paragraph
     open_list: bool = False  # the previous block was a bullet item ending with ";"
 
 
@@ -85,6 +114,7 @@ class _Context:
     text: str  # new-style tone marks, same length as doc.text
     quantities: list[Quantity]
     phase: tuple[int, int] | None
+    report: tuple[int, int] | Year | None  # what the document's lead says a report covers
     headline: tuple[int, int] | None
     blocked: list[tuple[int, int]]
     default_kind: str
@@ -100,7 +130,8 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
     cells = {(t.mention.start, t.mention.end): t for t in (table_values(doc.text or "") if table is None else table)
              if isinstance(t.mention, Quantity)}
     headline = _headline_span(doc)
-    ctx = _Context(doc, text, quantities, _plan_phase(text, doc.periods, headline), headline,
+    ctx = _Context(doc, text, quantities, _plan_phase(text, doc.periods, headline),
+                   _report_period(text, doc.periods, headline, doc), headline,
                    [(d.start, d.end) for d in doc.dates] + [(c.start, c.end) for c in doc.citations],
                    _default_kind(text, cue))
     out: list[Indicator] = []
@@ -110,7 +141,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
         if not qs and _apply_heading(ctx, block, scope):
             continue
         continues_list = block.bullet and scope.open_list
-        scope.block_year = scope.block_period = None
+        scope.block_year = scope.block_period = scope.block_kind = None
         previous = scope.last_year if continues_list else None
         if not qs and not _DIGIT.search(text, block.start, block.end):
             # no number, so no year, phase or quantity: only the list state moves on
@@ -119,6 +150,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
             continue
         for ss, se in sentences(text, block.start, block.end):
             _apply_leadin(ctx, ss, se, scope)
+            scope.clause_kind = None
             inherited = previous if (_TRONG_DO.match(text[ss:se]) or (continues_list and ss == block.start)) else None
             for cs, ce in clauses(text, ss, se):
                 own = _year_in(ctx, cs, ce, None)
@@ -150,21 +182,27 @@ def _indicator(ctx: _Context, q: Quantity, clause, sentence, inherited: Year | N
     if _not_indicator(ctx, q, clause, own_start, own_end, siblings):
         return None
     in_headline = ctx.headline is not None and ctx.headline[0] <= q.start < ctx.headline[1]
-    kind = _kind(ctx, text[cs:ce], text[sentence[0]:sentence[1]], scope.leadin_kind or ctx.default_kind)
+    kind = _kind(ctx, text[cs:ce], text[sentence[0]:sentence[1]],
+                 scope.clause_kind or scope.block_kind or scope.leadin_kind or ctx.default_kind)
+    scope.clause_kind = kind
     year: Year | None = None
     if kind == "target":
-        year = _year_in(ctx, cs, ce, q) or (Year(cell.year, False) if cell and cell.year else None)
+        year = _year_in(ctx, cs, ce, q, own_end) or (Year(cell.year, False) if cell and cell.year else None)
         if year is None and not in_headline:
             year = inherited or scope.block_year or scope.leadin_year
-    period = _period_in(ctx, sentence, clause, q)
+    period = _period_in(ctx, sentence, clause, q, own_end)
     if period is None and not in_headline:
         period = scope.block_period or scope.leadin_period
-        governing = year if kind == "target" else _year_in(ctx, cs, ce, q) or inherited
-        if period is None and ctx.phase and (governing is None or (
-                not governing.annual and governing.value <= ctx.phase[1])):
-            period = scope.block_period or ctx.phase
+        if kind == "result":
+            if period is None and isinstance(ctx.report, tuple):
+                period = ctx.report
+            elif period is None and ctx.report is None and ctx.phase and not (_year_in(ctx, cs, ce, q) or inherited):
+                period = ctx.phase
+        elif period is None and ctx.phase and (year is None or (not year.annual and year.value <= ctx.phase[1])):
+            period = ctx.phase
     per_year = bool(cue.rx["per_year"].search(text, cs, ce)) or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
-    relative = cell is None and _relative(text, q, own_start, own_end)
+    relative = _relative(text, q, own_start, own_end, cs) if cell is None else bool(
+        cell.label and _cues().rx["growth_subjects"].search(new_style(cell.label.text)))
     subject, action = _subject_action(ctx, q, (cs, own_end), scope, cell)
     standards = [s.id for s in ctx.doc.standards if cs <= s.start < ce]
     raw = ctx.doc.text or ""
@@ -221,8 +259,9 @@ def _kind(ctx: _Context, clause: str, sentence: str, default: str) -> str:
     return default
 
 
-def _year_in(ctx: _Context, cs: int, ce: int, q: Quantity | None) -> Year | None:
-    """The target year stated in text[cs:ce]: the nearest before q, else the first after it."""
+def _year_in(ctx: _Context, cs: int, ce: int, q: Quantity | None, own_end: int | None = None) -> Year | None:
+    """The target year stated in text[cs:ce]: one right after q in its own text (up to
+    own_end), else the nearest before q, else the first after it."""
     found = []
     for m in _YEAR_EXPR.finditer(ctx.text, cs, ce):
         ys = m.start("y")
@@ -236,14 +275,21 @@ def _year_in(ctx: _Context, cs: int, ce: int, q: Quantity | None) -> Year | None
         return None
     if q is None:
         return found[-1][1]
+    owned_after = [y for s, y in found if q.end <= s < own_end and "," not in ctx.text[q.end:s]] if own_end else []
+    if owned_after:  # "01 hội nghị tổng kết vào năm 2030", "lên 21% năm 2024"
+        return owned_after[0]
     before = [y for s, y in found if s < q.start]
     return before[-1] if before else found[0][1]
 
 
-def _period_in(ctx: _Context, sentence, clause, q) -> tuple[int, int] | None:
-    """A period stated in the sentence before q, or in its clause after q; not a baseline."""
+def _period_in(ctx: _Context, sentence, clause, q, own_end: int) -> tuple[int, int] | None:
+    """A period written right after q ("7%/năm giai đoạn 2026 - 2030"), else in
+    the sentence before q, else in its clause after q; never a baseline ("so với giai đoạn")."""
     (ss, se), (cs, ce) = sentence, clause
     best = None
+    for p in ctx.doc.periods:
+        if q.end <= p.start < own_end and _BOUND_AFTER.fullmatch(ctx.text, q.end, p.start):
+            return (p.from_, p.to)
     for p in ctx.doc.periods:
         if not (ss <= p.start < se) or not (p.start < q.start or cs <= p.start < ce):
             continue
@@ -254,10 +300,10 @@ def _period_in(ctx: _Context, sentence, clause, q) -> tuple[int, int] | None:
     return best
 
 
-def _relative(text: str, q: Quantity, own_start: int, own_end: int) -> bool:
+def _relative(text: str, q: Quantity, own_start: int, own_end: int, clause_start: int) -> bool:
     cue = _cues()
     window = text[own_start:q.start]
-    if cue.rx["growth_subjects"].search(window):
+    if cue.rx["growth_subjects"].search(text, clause_start, q.start):
         return True
     last = None
     for m in cue.rx["change_verbs"].finditer(window):
@@ -321,7 +367,9 @@ def _subject_before(ctx: _Context, q: Quantity, cs: int) -> str | None:
 
 
 def _apply_heading(ctx: _Context, block: Block, scope: _Scope) -> bool:
-    """A heading or lead-in line sets (and a numbered heading first resets) what governs below it."""
+    """A heading or lead-in line sets what governs below it: a numbered ("II.", "2.") or
+    capitalised heading replaces the major level and clears the minor one; "a)" items and
+    unnumbered lead-in lines replace the minor level."""
     body = ctx.text[block.start:block.end].strip()
     m = _HEADING.match(body)
     short = len(body) <= 120 and "\n" not in body
@@ -329,19 +377,20 @@ def _apply_heading(ctx: _Context, block: Block, scope: _Scope) -> bool:
     leadin = short and body.endswith(":")
     if not (short and (m or is_caps or leadin)):
         return False
-    if (m and m.group("major") and not leadin) or is_caps:
-        scope.leadin_period = scope.leadin_year = scope.leadin_kind = None
-    cue = _cues()
-    if cue.rx["target_cues"].search(body):
-        scope.leadin_kind = "target"
-    elif cue.rx["result_cues"].search(body):
-        scope.leadin_kind = "result"
+    lead = _Lead()
     p = next((x for x in ctx.doc.periods if block.start <= x.start < block.end), None)
     if p is not None:
-        scope.leadin_period = (p.from_, p.to)
-    y = _year_in(ctx, block.start, block.end, None)
-    if y is not None:
-        scope.leadin_year = y
+        lead.period = (p.from_, p.to)
+    lead.year = _year_in(ctx, block.start, block.end, None)
+    cue = _cues()
+    if cue.rx["target_cues"].search(body):
+        lead.kind = "target"
+    elif cue.rx["result_cues"].search(body):
+        lead.kind = "result"
+    if (m and m.group("major")) or is_caps:
+        scope.major, scope.minor = lead, _Lead()
+    else:
+        scope.minor = lead
     scope.last_year, scope.open_list = None, False
     return True
 
@@ -354,39 +403,75 @@ def _apply_leadin(ctx: _Context, ss: int, se: int, scope: _Scope) -> None:
     for p in ctx.doc.periods:
         if ss <= p.start < ss + 50 and (m := _LEADIN_MARK.match(ctx.text, p.end, se)):
             if m.group(1) == ":":
-                scope.leadin_period, scope.leadin_year = (p.from_, p.to), None
+                scope.minor = _Lead(period=(p.from_, p.to))
             else:
                 scope.block_period = (p.from_, p.to)
             return
     if 0 <= colon <= 150:
         lead = (ss, ss + colon)
+        cue = _cues()
+        if cue.rx["target_cues"].search(ctx.text, lead[0], lead[1]):
+            scope.block_kind = "target"
+        elif cue.rx["result_cues"].search(ctx.text, lead[0], lead[1]):
+            scope.block_kind = "result"
         p = next((x for x in ctx.doc.periods if lead[0] <= x.start < lead[1]), None)
         if p is not None:
-            scope.leadin_period, scope.leadin_year = (p.from_, p.to), None
+            scope.minor = _Lead(period=(p.from_, p.to))
         if (y := _year_in(ctx, lead[0], lead[1], None)) is not None:
             scope.block_year = y
 
 
 def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] | None:
-    """The plan's own phase, as the body names it (see rules/indicators.yml)."""
+    """The plan's own phase, as the body names it (see rules/indicators.yml): the period written
+    with the first plan the body names ("Kế hoạch số 58/KH-UBND ... giai đoạn 2026-2030"); none
+    for a one-year plan; else a period written right after "Kế hoạch"; else the first period in
+    a sentence that names a plan or programme."""
     cue = _cues()
     body = [p for p in periods if not (headline and headline[0] <= p.start < headline[1])]
-    for p in body:  # "Kế hoạch giai đoạn 2021-2025": the plan's own phase
-        if _PLAN_OWN_PHASE.search(text, max(0, p.start - 30), p.start):
-            return (p.from_, p.to)
     start = headline[1] if headline else 0
-    first_plan = _PLAN.search(text, start)
-    if first_plan:  # "Kế hoạch ... năm 2024": a one-year plan has no phase
-        end = _sentence_end(text, first_plan.start())
-        annual = _ANNUAL_PLAN.search(text, first_plan.end(), end)
-        period = next((p for p in body if first_plan.end() <= p.start < end), None)
+    first = next((m for m in _PLAN_ANY.finditer(text, start)
+                  if not _CITED.search(text, _sentence_start(text, m.start()), m.start())), None)
+    if first:
+        end = _sentence_end(text, first.start())
+        if not text[first.end():end].strip():  # "KẾ HOẠCH" alone on its line: its name follows
+            end = _sentence_end(text, end + 2)
+        period = next((p for p in body if first.end() <= p.start < end), None)
+        annual = _ANNUAL_PLAN.search(text, first.end(), end)
         if annual and (period is None or annual.start() < period.start):
             return None
+        if period is not None and not _PROGRAMME.search(text, first.end(), period.start):
+            return (period.from_, period.to)
     for p in body:
-        ls = _sentence_start(text, p.start)
-        if cue.rx["plan_words"].search(text, ls, p.start):
+        if _PLAN_OWN_PHASE.search(text, max(0, p.start - 30), p.start):
+            return (p.from_, p.to)
+    for p in body:
+        if cue.rx["plan_words"].search(text, _sentence_start(text, p.start), p.start):
             return (p.from_, p.to)
     return None
+
+
+def _report_period(text: str, periods: list[Period], headline, doc: Document) -> tuple[int, int] | Year | None:
+    """What a report of results covers, as its headline or first paragraph says: a period
+    ("Giai đoạn 2021 - 2024, ... đã hỗ trợ"), or one year ("Năm 2023, Sở đã ...")."""
+    lead_end = _lead_end(text, headline)
+    stated = [p for p in periods if p.start < lead_end and p.to <= _published_year(doc, p.to)]
+    if stated:
+        return (stated[0].from_, stated[0].to)
+    m = _REPORT_YEAR.search(text, headline[0] if headline else 0, lead_end)
+    return Year(int(m.group(1)), annual=True) if m else None
+
+
+def _lead_end(text: str, headline) -> int:
+    """The end of the first body paragraph after the headline (and its byline)."""
+    pos = headline[1] if headline else 0
+    for m in _PARAGRAPH.finditer(text, pos):
+        if len(m.group().strip()) > 120:
+            return m.end()
+    return pos
+
+
+def _published_year(doc: Document, default: int) -> int:
+    return int(doc.published[:4]) if doc.published else default
 
 
 def _sentence_start(text: str, pos: int) -> int:

@@ -57,13 +57,12 @@ def blocks(text: str) -> list[Block]:
 
 
 def _continues(prev: str, line: str) -> bool:
-    """A hard-wrapped line: the previous one does not end a sentence, and this one starts lower
-    case, or the previous line is long (the wrap width) and this one is no bullet or heading."""
+    """A hard-wrapped line: the previous one does not end a sentence, this one is no bullet or
+    heading, and it starts lower case or the previous line is long (the wrap width)."""
     p, l = prev.rstrip(), line.lstrip()
-    if not p or p[-1] in ".;:!?|" or not l:
+    if not p or p[-1] in ".;:!?|" or not l or _BULLET.match(line) or _HEADING.match(l):
         return False
-    wrapped = len(p.rsplit("\n", 1)[-1]) >= 60 and not _BULLET.match(line) and not _HEADING.match(l)
-    return l[0].islower() or wrapped
+    return l[0].islower() or len(p.rsplit("\n", 1)[-1]) >= 60
 
 
 @lru_cache(maxsize=256)

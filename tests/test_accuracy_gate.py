@@ -13,7 +13,8 @@ from nscl_extract.score import score_corpus
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS_FILE = ROOT / "tests" / "accuracy_floors.json"
 DEV = ROOT.parent / "shared" / "dev"
-SETS = {"seeds": (ROOT / "gold", ROOT / "corpus"), "dev": (ROOT / "gold" / "dev", DEV)}
+SETS = {"seeds": (ROOT / "gold", ROOT / "corpus"), "dev": (ROOT / "gold" / "dev", DEV),
+        "holdout": (ROOT / "gold" / "holdout", ROOT / "corpus" / "holdout")}
 
 
 def _floors() -> dict:

@@ -23,3 +23,8 @@ def test_dev_gold_checks_against_shared_dev():
     if not gold_files(REPO / "gold" / "dev"):
         pytest.skip("no dev gold files yet")
     assert check_gold(REPO / "gold" / "dev", DEV_CORPUS) == []
+
+
+def test_holdout_gold_checks_against_holdout_corpus():
+    assert gold_files(REPO / "gold" / "holdout"), "the held-out gold set is missing"
+    assert check_gold(REPO / "gold" / "holdout", REPO / "corpus" / "holdout") == []
