@@ -439,9 +439,14 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
     warn = lambda msg: click.echo(f"warning: {msg}", err=True)  # noqa: E731
     summary = run_batch(inputs, output, workers=workers, resume=resume, with_text=not no_text, engine=engine,
                         scheduler=scheduler, max_bytes=max_bytes, progress=progress, warn=warn)
+    finish(summary, output, f" (see the error records in {output})")
+
+
+def finish(summary, where, more_hint: str = "") -> None:
+    """Name the first failures and the totals on stderr; exit 1 when anything failed."""
     for failure in summary.failures[:10]:
         click.echo(f"failed: {failure}", err=True)
     if len(summary.failures) > 10:
-        click.echo(f"failed: ... and {len(summary.failures) - 10} more (see the error records in {output})", err=True)
-    click.echo(summary.line(output), err=True)
+        click.echo(f"failed: ... and {len(summary.failures) - 10} more{more_hint}", err=True)
+    click.echo(summary.line(where), err=True)
     sys.exit(1 if summary.failed else 0)

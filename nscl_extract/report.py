@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 import click
 import regex
@@ -694,10 +694,10 @@ def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", ru
     summary = json.dumps({"documents": len(docs), "provinces": len(real), "indicators": n_ind}, ensure_ascii=False)
     body = [
         "<h2>Provinces compared</h2>",
-        f'<p class="note">Targets count distinct targets: a target repeated in a document or in documents about the same plan '
-        f"(same number, unit, year, phase and subject) counts once. A target can belong to more than one theme; "
-        f"themes are defined in rules/themes.yml (below). Budget: the largest money figure stated as a budget "
-        f"(usually the plan's total); the province section lists them all.</p>",
+        '<p class="note">Targets count distinct targets: a target repeated in a document or in documents about the same plan '
+        "(same number, unit, year, phase and subject) counts once. A target can belong to more than one theme; "
+        "themes are defined in rules/themes.yml (below). Budget: the largest money figure stated as a budget "
+        "(usually the plan's total); the province section lists them all.</p>",
         _comparison_table(provinces, rules, merged),
         f"<h2>Share-of-enterprises targets for {esc(years)}</h2>",
         f'<figure id="enterprise-share" data-generator="matplotlib">{chart}'

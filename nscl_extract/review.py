@@ -29,7 +29,7 @@ from typing import Optional
 
 import click
 
-from .schema import Document, Indicator
+from .schema import Document
 
 # Mention lists of a Document, in the order the legend shows them: list name -> (kind, label).
 MENTION_TYPES = {

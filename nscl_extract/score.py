@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from .gold import GoldAmount, GoldDocument, GoldIndicator, GoldQuantity, find_document, load_gold
 from .provinces import fold_vi, name_key, province_2025
-from .schema import Amount, Citation, Date, Document, Indicator, Period, Quantity, Standard
+from .schema import Amount, Document, Indicator, Quantity
 
 TYPES = ("citations", "dates", "periods", "percentages", "counts", "amounts", "standards")
 ATTRIBUTES = ("kind", "target_year", "period", "per_year", "relative")

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import sqlite3
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -394,12 +393,9 @@ def ingest_command(inputs, db):
         summary = ingest(conn, inputs, warn=lambda m: click.echo(f"warning: {m}", err=True))
     finally:
         conn.close()
-    for failure in summary.failures[:10]:
-        click.echo(f"failed: {failure}", err=True)
-    if len(summary.failures) > 10:
-        click.echo(f"failed: ... and {len(summary.failures) - 10} more", err=True)
-    click.echo(summary.line(path), err=True)
-    sys.exit(1 if summary.failed else 0)
+    from .batch import finish
+
+    finish(summary, path)
 
 
 @click.command("query")

@@ -18,7 +18,7 @@ from nscl_extract.cli import cli
 from nscl_extract.gold import read_gold_file
 from nscl_extract.pipeline import extract_file, extract_text
 from nscl_extract.review import MENTION_TYPES, Mark, render_marks, render_review
-from nscl_extract.schema import Indicator, Quantity
+from nscl_extract.schema import Indicator
 
 from pagetools import (ROOT, browser, external_requests, in_viewport, indicators_from_gold, keep_artifact,
                        needs_chromium, open_page)
