@@ -61,6 +61,10 @@ def _cues() -> _Cues:
     data = rules.load("indicators")
     words = {k: v for k, v in data.items() if isinstance(v, list) and k not in ("examples",)}
     rx = {k: regex.compile(rules.alternation([new_style(w) for w in v]), regex.I) for k, v in words.items()}
+    rx["kind_cues"] = regex.compile(
+        r"(?<!\w)(?:(?P<t>" + rules.alternation([new_style(w) for w in data["target_cues"]], boundary=False)
+        + r")|(?P<r>" + rules.alternation([new_style(w) for w in data["result_cues"]], boundary=False) + r"))(?!\w)",
+        regex.I)
     rx["per_year"] = regex.compile(rules.alternation([new_style(w) for w in data["per_year"]], boundary=False), regex.I)
     rx["level_end"] = regex.compile(rf"(?:{rules.alternation(data['level_verbs'])})[^,;]{{0,25}}$", regex.I)
     rx["funding_after"] = regex.compile(rf"\s*(?:{rules.alternation(data['funding_after'])})", regex.I)
@@ -238,8 +242,13 @@ def _not_indicator(ctx: _Context, q: Quantity, clause, own_start, own_end, sibli
 
 
 def _default_kind(text: str, cue: _Cues) -> str:
-    results = len(cue.rx["result_cues"].findall(text))
-    targets = len(cue.rx["target_cues"].findall(text))
+    """One scan counts both kinds of cue in the whole text."""
+    results = targets = 0
+    for m in cue.rx["kind_cues"].finditer(text):
+        if m.group("t") is not None:
+            targets += 1
+        else:
+            results += 1
     return "result" if results > targets else "target"
 
 
