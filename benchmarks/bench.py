@@ -861,8 +861,8 @@ def update_readme(r: dict) -> None:
     blocks = {"summary": summary_block(r), "results": results_table(r), "targets": targets_table(r),
               "profile": profile_table(r)}
     for name, body in blocks.items():
-        text = re.sub(rf"(<!-- BEGIN bench:{name} -->\n).*?(\n<!-- END bench:{name} -->)",
-                      lambda mm: mm.group(1) + body + mm.group(2), text, flags=re.S)
+        text = re.sub(rf"(<!-- BEGIN bench:{name} -->)\n(?:.*?\n)?(<!-- END bench:{name} -->)",
+                      lambda mm: mm.group(1) + "\n" + body + "\n" + mm.group(2), text, flags=re.S)
     README.write_text(text, encoding="utf-8")
 
 
@@ -879,6 +879,8 @@ def main(argv=None) -> int:
                     help="before each mode wait up to S seconds for other processes to leave the CPUs (default 15; 0: don't)")
     ap.add_argument("--repeat", type=int, default=2, metavar="N",
                     help="run every mode N times, round-robin, and keep the fastest run of each (default 2)")
+    ap.add_argument("--render", action="store_true",
+                    help="measure nothing: print the tables of benchmarks/results.json and refresh README.md from it")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
@@ -902,6 +904,14 @@ def main(argv=None) -> int:
         mod = sys.modules.get("nscl_extract")
         res["imported_from"] = getattr(mod, "__file__", None)
         print(json.dumps(res, ensure_ascii=False))
+        return 0
+
+    if a.render:
+        r = json.loads(RESULTS.read_text(encoding="utf-8"))
+        for part in (summary_block, results_table, targets_table, profile_table):
+            print(part(r), end="\n\n")
+        if not a.no_readme:
+            update_readme(r)
         return 0
 
     began = time.perf_counter()
