@@ -32,7 +32,7 @@ def _compiled():
     name_alt = rules.alternation([new_style(n) for n in names])
     issuer = rules.alternation(data["issuer_prefix"])
     unit = rules.alternation(data["unit_words"], boundary=False)
-    strong = regex.compile(rf"{issuer}[\s:|]*(?:{unit})\s*(?P<name>{name_alt})", regex.I)
+    strong = regex.compile(rf"{issuer}[\s:|]*$", regex.I)  # right before a weak match: the issuer
     letterhead = regex.compile(rf"^[ \t]*(?:TỈNH|THÀNH PHỐ|UBND TỈNH|UBND THÀNH PHỐ)\s+(?P<name>{name_alt})[ \t]*$", regex.I | regex.M)
     weak = regex.compile(rf"(?<!\w)(?:{unit})\s*(?P<name>{name_alt})", regex.I)
     headline = regex.compile(rf"^[ \t]*(?P<name>{name_alt})\s*:", regex.I | regex.M)
@@ -73,13 +73,14 @@ def find_province(text: str) -> Province | None:
     score: Counter = Counter()
     first_as_written: dict[str, str] = {}
     head = folded[:_nth_line_end(folded, 12)]
-    for rx, weight, where in ((strong, 3, folded), (letterhead, 3, folded), (headline, 3, head), (weak, 1, folded)):
+    for rx, weight, where in ((letterhead, 3, folded), (headline, 3, head), (weak, 1, folded)):
         for m in rx.finditer(where):
             written = text[m.start("name"):m.end("name")]
             key = province_2025(written)
             if key is None:
                 continue
-            score[key] += weight
+            issuer = rx is weak and strong.search(folded, max(0, m.start() - 50), m.start())
+            score[key] += weight + (3 if issuer else 0)  # "UBND tỉnh X": the issuer names it
             first_as_written.setdefault(key, written)
     if not score:
         return None

@@ -38,11 +38,12 @@ def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: 
 def _extract(text, doc_id, source, title, published, warnings, with_indicators) -> Document:
     furniture, related = furniture_spans(text)
     citations = extract_citations(text)
-    published = find_published(text, _outside(extract_dates(text), furniture), published)
+    undated = extract_dates(text)
+    published = find_published(text, _outside(undated, furniture), published)
     # Earlier kinds claim their spans: a number inside a citation, standard or date is not a quantity.
     table = table_values(text)
     cells = [t.mention for t in table]
-    layers = [citations, extract_standards(text), extract_dates(text, published), extract_periods(text),
+    layers = [citations, extract_standards(text), extract_dates(text, published, known=undated), extract_periods(text),
               extract_amounts(text) + [m for m in cells if isinstance(m, Amount)],
               extract_percentages(text) + [m for m in cells if isinstance(m, Quantity) and m.unit == "%"],
               extract_counts(text) + [m for m in cells if isinstance(m, Quantity) and m.unit != "%"]]

@@ -32,12 +32,15 @@ def _valid(y: int, m: int, d: int | None) -> bool:
         return False
 
 
-def extract_dates(text: str, published: str | None = None) -> list[Date]:
-    """Every calendar date; day-months without a year take `published`'s year."""
-    taken = Taken()
-    out: list[Date] = []
+def extract_dates(text: str, published: str | None = None, known: list[Date] | None = None) -> list[Date]:
+    """Every calendar date; day-months without a year take `published`'s year. `known` is what
+    this function returned for the same text without `published`: only day-months remain."""
+    taken = Taken((d.start, d.end) for d in known or ())
+    out: list[Date] = list(known or ())
     pub_year = int(published[:4]) if published else None
     for rx, kind in patterns():
+        if known is not None and kind != "day_month":
+            continue
         for m in rx.finditer(text):
             s, e = m.span()
             if taken.overlaps(s, e):
