@@ -573,7 +573,8 @@ def run_child(args: list[str], timeout: float = 900, idle_wait: float = 0.0) -> 
     return res
 
 
-FIRST_RESULT = r"""
+# Seconds since this interpreter process started, from /proc: shared by the child scripts below.
+SINCE_START = r"""
 import os
 def since_start():
     with open('/proc/self/stat') as f:
@@ -581,6 +582,9 @@ def since_start():
     with open('/proc/uptime') as f:
         up = float(f.read().split()[0])
     return up - ticks / os.sysconf('SC_CLK_TCK')
+"""
+
+FIRST_RESULT = SINCE_START + r"""
 from nscl_extract.pipeline import extract_file
 imported = since_start()
 doc = extract_file(SEED)
@@ -591,14 +595,8 @@ print(json.dumps({'import_s': imported, 'first_result_s': first, 'mentions': len
 """
 
 
-BREAKDOWN = r"""
-import os, time
-def since_start():
-    with open('/proc/self/stat') as f:
-        ticks = int(f.read().rsplit(')', 1)[1].split()[19])
-    with open('/proc/uptime') as f:
-        up = float(f.read().split()[0])
-    return up - ticks / os.sysconf('SC_CLK_TCK')
+BREAKDOWN = SINCE_START + r"""
+import time
 marks = {'interpreter start': since_start()}
 t = time.perf_counter()
 from nscl_extract.pipeline import extract_file

@@ -2,7 +2,7 @@
 their year, phase, subject and action. Scope rules and cue lists live in rules/indicators.yml."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import regex
@@ -86,11 +86,8 @@ class _Lead:
 class _Scope:
     """What governs the quantities as the text is read in order."""
 
-    major: "_Lead" = None  # what a numbered or capitalised heading set: until the next such heading
-    minor: "_Lead" = None  # what "a) ...", an unnumbered lead-in line or a lead-in sentence set
-
-    def __post_init__(self):
-        self.major, self.minor = _Lead(), _Lead()
+    major: _Lead = field(default_factory=_Lead)  # a numbered or capitalised heading: until the next one
+    minor: _Lead = field(default_factory=_Lead)  # "a) ...", an unnumbered lead-in line or sentence
 
     @property
     def leadin_period(self):

@@ -14,22 +14,12 @@ from pathlib import Path
 
 import yaml
 
-_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền sắc ngã hỏi nặng (combining, NFD)
-# An open syllable ending in "oa", "oe", "uy" carries its tone mark on either vowel
-# ("hoá"/"hóa", "khoẻ"/"khỏe", "thuỷ"/"thủy"). Moved onto the first vowel; "quý" is left alone.
-_TONE_ON_SECOND = re.compile(rf"(?<!q)(o)([ae])([{_TONES}])(?!\w)|(?<!q)(u)(y)([{_TONES}])(?!\w)")
-
-
-def _move_tone(m: re.Match) -> str:
-    first, second, tone = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
-    return first + tone + second
-
+from .rules import new_style
 
 def fold_vi(text: str) -> str:
     """Comparison key for Vietnamese text: NFC, lower case, tone mark on the first vowel of
     an open "oa/oe/uy" ("Hoá" -> "hóa", "thuỷ" -> "thủy"). Spacing is left as it is."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return unicodedata.normalize("NFC", _TONE_ON_SECOND.sub(_move_tone, decomposed))
+    return new_style(unicodedata.normalize("NFC", text.lower()))
 
 
 _PREFIX = re.compile(r"^(?:ubnd\s+)?(?:tỉnh|thành phố|tp\.?|t\.p\.?)\s*")

@@ -338,10 +338,6 @@ COMPARE: dict[str, tuple[Callable[[Any, Any], bool], Optional[Callable[[Any, Any
 }
 
 
-def indicator_unit(ind: Indicator) -> str:
-    return ind.quantity.unit
-
-
 def indicator_key_match(g: GoldIndicator, p: Indicator) -> bool:
     q = p.quantity
     if not (close(g.value, q.value) and close(g.value_max, q.value_max) and g.comparator == q.comparator):
@@ -434,10 +430,6 @@ def aggregate(docs: Sequence[DocScore], errors: Iterable[str] = ()) -> Report:
     indicators = sum((d.indicators for d in docs), IndicatorScore())
     fields = {f: Accuracy(correct=sum(d.fields[f] for d in docs), total=len(docs)) for f in FIELDS}
     return Report(types=types, indicators=indicators, fields=fields, documents=list(docs), errors=list(errors))
-
-
-def score_pairs(pairs: Iterable[tuple[GoldDocument, Document]]) -> Report:
-    return aggregate([score_document(g, p) for g, p in pairs])
 
 
 def empty_prediction(doc_id: str, source: str = "") -> Document:
