@@ -124,8 +124,14 @@ def load_docx(data: bytes, source: str) -> Loaded:
     return Loaded(text=nfc(text), title=nfc(title) if title else None)
 
 
+def _usable(text: str) -> bool:
+    """A text layer worth keeping: at least one letter or digit (a scan often has none, or only spaces)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def load_pdf(data: bytes, source: str) -> Loaded:
-    """The PDF's text layer, one line break between pages; a PDF with no text at all needs OCR and is refused."""
+    """The PDF's text layer, one line break between pages; pages without a usable text layer are
+    rendered and OCR'd (nscl_extract.ocr), pages with one keep their own text."""
     import logging
 
     import pypdf
@@ -153,19 +159,76 @@ def load_pdf(data: bytes, source: str) -> Loaded:
         log.propagate = propagate
     if not pages:
         raise LoadError(source, "PDF has no pages")
-    empty = [i + 1 for i, t in enumerate(pages) if not t.strip()]
-    if len(empty) == len(pages):
-        raise LoadError(source, "no text layer: needs OCR")
+    scanned = [i + 1 for i, t in enumerate(pages) if not _usable(t)]
     warnings = []
-    if empty:
-        listed = ", ".join(map(str, empty[:20])) + (" ..." if len(empty) > 20 else "")
-        warnings.append(f"no text layer in PDF on page(s) {listed} of {len(pages)}: needs OCR")
+    if scanned:
+        from . import ocr
+
+        try:
+            results = ocr.ocr_pdf_pages(data, scanned)
+        except ocr.OcrUnavailable as e:
+            raise LoadError(source, f"{len(scanned)} page(s) without a text layer need OCR: {e}") from None
+        except Exception as e:  # pdfium cannot open what pypdf could
+            raise LoadError(source, f"cannot render the PDF's pages for OCR ({type(e).__name__}: {e})") from None
+        for r in results:
+            pages[r.number - 1] = r.text
+        pages = _reflow(pages, scanned)
+        warnings = _ocr_warnings(results, len(pages), ocr.DPI)
+    if not any(_usable(t) for t in pages):
+        raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s)")
     title = str(title).strip() if title else None
     return Loaded(text=nfc("\n".join(pages)), title=nfc(title) if title else None, warnings=warnings)
 
 
+def _reflow(pages: list[str], ocred: list[int]) -> list[str]:
+    """Join the hard-wrapped lines of the OCR'd pages (1-based numbers in `ocred`), keeping the
+    document's furniture lines (page numbers, running headers: rules/furniture.yml) apart."""
+    from . import ocr
+    from .furniture import furniture_spans
+
+    joined = "\n".join(pages)
+    keep = {joined[s:e].strip() for s, e in furniture_spans(joined)[0]}
+    return [ocr.reflow(t, keep) if i + 1 in ocred else t for i, t in enumerate(pages)]
+
+
+def _ocr_warnings(results, total: int, dpi: int | None) -> list[str]:
+    from . import ocr
+
+    warnings = [ocr.describe(results, total, dpi)]
+    for r in results:
+        if r.error:
+            warnings.append(f"page {r.number}: OCR failed: {r.error}")
+        elif not _usable(r.text):
+            warnings.append(f"page {r.number}: no text found by OCR (blank page?)")
+    return warnings
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def load_image(data: bytes, source: str) -> Loaded:
+    """A page image (every frame of a multi-page TIFF is a page), OCR'd."""
+    from . import ocr
+
+    try:
+        image = ocr.open_image(data)
+    except Exception as e:
+        raise LoadError(source, f"not a readable image ({type(e).__name__}: {e})") from None
+    try:
+        results = ocr.ocr_pages(ocr.image_frames(image))
+    except ocr.OcrUnavailable as e:
+        raise LoadError(source, f"page images need OCR: {e}") from None
+    if not results or all(r.error for r in results):
+        errors = "; ".join(r.error for r in results if r.error) or "no frames"
+        raise LoadError(source, f"not a readable image ({errors})")
+    text = "\n".join(_reflow([r.text for r in results], [r.number for r in results]))
+    if not _usable(text):
+        raise LoadError(source, f"no text found by OCR on {len(results)} page(s)")
+    return Loaded(text=nfc(text), warnings=_ocr_warnings(results, len(results), None))
+
+
 LOADERS = {".txt": load_txt, ".text": load_txt, ".md": load_txt, ".html": load_html, ".htm": load_html,
-           ".docx": load_docx, ".pdf": load_pdf}
+           ".docx": load_docx, ".pdf": load_pdf, **{suffix: load_image for suffix in IMAGE_SUFFIXES}}
 
 
 def load_bytes(data: bytes, source: str, suffix: str) -> Loaded:
