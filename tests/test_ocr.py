@@ -194,8 +194,8 @@ def test_missing_tesseract_or_vie_data_is_one_clear_line(tmp_path, env, says):
     out = tmp_path / "out.jsonl"
     r = run_cli("batch", scan, tmp_path / "plain.txt", "-o", out, "--workers", "2", env=env)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    scan_rec, plain_rec = map(json.loads, out.read_text(encoding="utf-8").splitlines())
-    assert "apt-get install tesseract-ocr tesseract-ocr-vie" in scan_rec["error"]
+    plain_rec, scan_rec = map(json.loads, out.read_text(encoding="utf-8").splitlines())  # sorted inputs
+    assert scan_rec["source"] == str(scan) and "apt-get install tesseract-ocr tesseract-ocr-vie" in scan_rec["error"]
     assert plain_rec["counts"][0]["value"] == 20
 
 
