@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 
 import click
 
-BATCH_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")  # what a folder is searched for
+BATCH_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")  # what a folder is searched for
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # per document in a batch; larger files get a 'too large' error record
 FSYNC_EVERY_LINES = 16
 FSYNC_EVERY_SECONDS = 1.0
@@ -150,11 +150,15 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
         ctx.set_forkserver_preload(["nscl_extract.warm"])  # models loaded once, inherited by every worker
     else:
         ctx = multiprocessing.get_context("spawn")
+    from .ocr import set_jobs
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    share = dict(initializer=set_jobs, initargs=(max(1, cores // workers),))  # OCR threads per worker
     window = workers * 4
     todo = deque(enumerate(sources))
     attempts: dict[int, int] = {}
     pending: deque = deque()  # (index, source, future), in order
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **share)
     try:
         while todo or pending:
             try:
@@ -167,7 +171,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                 result = fut.result()
             except BrokenProcessPool:
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **share)
                 retry = [(j, t) for j, t, _ in pending]
                 pending.clear()
                 if not retry:
@@ -361,7 +365,9 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
         raise ValueError(f"unknown engine {engine!r}")
 
     writer = JsonlWriter(output, keep=keep)
-    bar = _progress_bar(len(todo)) if progress and todo else None
+    pages = {s: page_count(s) for s in todo} if progress else {}
+    unit = "pages" if any(n > 1 for n in pages.values()) else "docs"  # a page-less document counts 1
+    bar = _progress_bar(sum(pages.values()), unit) if progress and todo else None
     start = time.monotonic()
     try:
         if bar:
@@ -376,7 +382,7 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
                 summary.failed += 1
                 summary.failures.append(f"{source}: {json.loads(line)['error']}")
             if bar:
-                bar.advance(bar.task_ids[0])
+                bar.advance(bar.task_ids[0], pages.get(source, 1))
             if on_result:
                 on_result(result)
     finally:
@@ -387,7 +393,27 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
     return summary
 
 
-def _progress_bar(total: int):
+def page_count(source: str) -> int:
+    """What the progress bar counts for one input: a PDF's pages, a TIFF's frames, else 1 (OCR makes
+    pages the unit of work). A file that cannot be opened counts 1: it gets its error record later."""
+    suffix = Path(source).suffix.lower()
+    try:
+        if suffix == ".pdf":
+            import pypdfium2 as pdfium
+
+            with pdfium.PdfDocument(source) as pdf:
+                return max(1, len(pdf))
+        if suffix in (".tif", ".tiff"):
+            from PIL import Image
+
+            with Image.open(source) as img:
+                return max(1, getattr(img, "n_frames", 1))
+    except Exception:
+        return 1
+    return 1
+
+
+def _progress_bar(total: int, unit: str = "docs"):
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -396,9 +422,9 @@ def _progress_bar(total: int):
     class Rate(ProgressColumn):
         def render(self, task):
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:.1f} docs/s" if speed else "- docs/s")
+            return Text(f"{speed:.1f} {unit}/s" if speed else f"- {unit}/s")
 
-    bar = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
+    bar = Progress(TextColumn("extracting" if unit == "docs" else f"extracting ({unit})"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), transient=False)
     bar.add_task("batch", total=total)
     return bar
