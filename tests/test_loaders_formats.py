@@ -108,18 +108,20 @@ def test_pdf_mentions_are_grounded_in_its_text(tmp_path):
 
 
 def test_pdf_pages_are_joined_and_a_page_without_text_is_warned(tmp_path):
+    """Page 2 has ink but no text layer: it is OCR'd (tests/test_ocr.py), finds nothing, and says so."""
     path = make_pdf(tmp_path / "mixed.pdf", ["Trang một: 60% doanh nghiệp", "", "Trang ba: 20 chuyên gia"])
     loaded = load_pdf(path.read_bytes(), str(path))
     assert loaded.text.split("\n") == ["Trang một: 60% doanh nghiệp", "", "Trang ba: 20 chuyên gia"]
-    assert len(loaded.warnings) == 1
-    assert "page(s) 2 of 3" in loaded.warnings[0] and "needs OCR" in loaded.warnings[0]
+    assert len(loaded.warnings) == 2
+    assert "OCR (Tesseract" in loaded.warnings[0] and "page(s) 2 of 3" in loaded.warnings[0]
+    assert loaded.warnings[1] == "page 2: no text found by OCR (blank page?)"
 
 
-def test_pdf_without_text_layer_needs_ocr(tmp_path):
+def test_pdf_without_text_layer_or_ocr_text_is_an_error(tmp_path):
     path = make_pdf(tmp_path / "scan.pdf", ["", ""])
     with pytest.raises(LoadError) as e:
         load(path)
-    assert str(e.value) == f"{path}: no text layer: needs OCR"
+    assert str(e.value) == f"{path}: no text: no text layer, and OCR found none on 2 page(s)"
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.97])

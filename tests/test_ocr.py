@@ -97,7 +97,7 @@ def test_mixed_pdf_keeps_text_pages_and_ocrs_the_rest(tmp_path):
     text_pdf = make_pdf(tmp_path / "text.pdf", ["Trang một: tối thiểu 60% doanh nghiệp áp dụng ISO 9001",
                                                  "Trang ba: đào tạo 20 chuyên gia năng suất"])
     scan = image_pdf(tmp_path / "scan.pdf", scanned(typeset(["Đến năm 2025, hỗ trợ 35 doanh nghiệp xây dựng "
-                                                            "mô hình điểm về năng suất."]), seed=7))
+                                                            "mô hình điểm về năng suất."]), seed=7, top=0.2))
     writer = pypdf.PdfWriter()
     text_pages, scan_pages = pypdf.PdfReader(text_pdf).pages, pypdf.PdfReader(scan).pages
     for page in (text_pages[0], scan_pages[0], text_pages[1]):
@@ -119,7 +119,7 @@ def test_png_page_is_an_input(tmp_path):
     from nscl_extract.pipeline import extract_file
 
     [page] = scanned(typeset(["Kế hoạch 191/KH-UBND: đến năm 2025 tối thiểu 60% doanh nghiệp "
-                              "áp dụng ISO 9001; đào tạo 20 chuyên gia."]), seed=3)
+                              "áp dụng ISO 9001; đào tạo 20 chuyên gia."]), seed=3, top=0.2)
     png = tmp_path / "trang.png"
     page.save(png, dpi=(200, 200))
     doc = extract_file(png)
@@ -130,10 +130,13 @@ def test_png_page_is_an_input(tmp_path):
     assert any("OCR (Tesseract" in w and "page(s) 1 of 1" in w for w in doc.warnings)
 
 
-def _corrupt_second_image(pdf: bytes) -> bytes:
-    """Overwrite the middle of the second image stream with junk (same length: the xref stays valid)."""
-    starts = [i for i in range(len(pdf)) if pdf.startswith(b"stream\n", i)]
-    s = starts[1] + len(b"stream\n")
+def _corrupt_image(pdf: bytes, n: int) -> bytes:
+    """Overwrite the middle of the n-th (1-based) image stream with junk; same length, so the
+    xref table stays valid and only that page's picture is broken."""
+    at = -1
+    for _ in range(n):
+        at = pdf.index(b"/Subtype /Image", at + 1)
+    s = pdf.index(b"stream\n", at) + len(b"stream\n")
     e = pdf.index(b"endstream", s)
     junk = bytes((i * 37) % 251 for i in range(e - s - 40))
     return pdf[:s + 20] + junk + pdf[e - 20:]
@@ -142,12 +145,12 @@ def _corrupt_second_image(pdf: bytes) -> bytes:
 def test_empty_page_and_corrupt_image_page_warn_and_the_batch_goes_on(tmp_path):
     from PIL import Image
 
-    words = scanned(typeset(["Năm 2025 đào tạo 30 chuyên gia năng suất chất lượng."]), seed=5)[0]
+    words = scanned(typeset(["Năm 2025 đào tạo 30 chuyên gia năng suất chất lượng."]), seed=5, top=0.2)[0]
     blank = Image.new("L", words.size, 255)
     folder = tmp_path / "in"
     scan = image_pdf(folder / "a_scan.pdf", [words, blank, words.copy()])
-    broken = scan.with_name("b_broken.pdf")
-    broken.write_bytes(_corrupt_second_image(scan.read_bytes()))
+    two = image_pdf(tmp_path / "two.pdf", [words, words.copy()])
+    (folder / "b_broken.pdf").write_bytes(_corrupt_image(two.read_bytes(), 2))
     (folder / "c_plain.txt").write_text("Đến năm 2025 tối thiểu 60% doanh nghiệp áp dụng ISO 9001.", encoding="utf-8")
 
     out = tmp_path / "out.jsonl"
@@ -164,7 +167,7 @@ def test_empty_page_and_corrupt_image_page_warn_and_the_batch_goes_on(tmp_path):
         assert "b_broken.pdf" in b["source"] and b["error"]
     else:
         assert any(w.startswith("page 2: ") for w in b["warnings"]), b["warnings"]
-        assert "30 chuyên gia" in b["text"]
+        assert b["text"].count("30 chuyên gia") == 1
 
 
 def test_scanned_pdf_with_no_text_anywhere_is_an_error(tmp_path):
@@ -177,7 +180,7 @@ def test_scanned_pdf_with_no_text_anywhere_is_an_error(tmp_path):
 
 def test_corrupt_png_is_a_load_error(tmp_path):
     path = tmp_path / "cut.png"
-    [page] = scanned(typeset(["60% doanh nghiệp"]))
+    [page] = scanned(typeset(["60% doanh nghiệp"]), top=0.2)
     page.save(path)
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(LoadError, match=r"cut.png: not a readable image"):
@@ -192,13 +195,14 @@ def test_missing_tesseract_or_vie_data_is_one_clear_line(tmp_path, env, says):
     empty = tmp_path / "tessdata"
     empty.mkdir()
     env = {k: str(empty) if v == "EMPTY" else v for k, v in env.items()}
-    scan = image_pdf(tmp_path / "scan.pdf", scanned(typeset(["60% doanh nghiệp"])))
+    scan = image_pdf(tmp_path / "scan.pdf", scanned(typeset(["60% doanh nghiệp"]), top=0.2))
     r = run_cli("extract", scan, env=env)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     [line] = r.stderr.strip().splitlines()
     assert line.startswith(f"error: {scan}: ") and says in line
     assert "apt-get install tesseract-ocr tesseract-ocr-vie" in line
-
+    if "TESSDATA_PREFIX" in env:
+        return  # the batch below runs once: through the worker pool, with the binary missing
     (tmp_path / "plain.txt").write_text("Đào tạo 20 chuyên gia.", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     r = run_cli("batch", scan, tmp_path / "plain.txt", "-o", out, "--workers", "2", env=env)
