@@ -61,7 +61,8 @@ def furniture_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, i
             furniture.append((s, e))
     if block is not None:
         related.append((block[0], block[1]))
-    runs = [span for spans in seen.values() if len(spans) >= repeated["min_count"] for span in spans]
+    runs = [span for spans in seen.values() if len(spans) >= repeated["min_count"]
+            and all(b[0] - a[0] >= repeated["min_gap_chars"] for a, b in zip(spans, spans[1:])) for span in spans]
     if runs:  # running headers and footers: the same short line on every page
         taken = set(furniture) | {span for span in runs if any(r[0] <= span[0] < r[1] for r in related)}
         furniture = sorted(set(furniture) | {span for span in runs if span not in taken})

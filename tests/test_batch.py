@@ -140,7 +140,7 @@ def test_bad_inputs_each_get_an_error_record_and_the_batch_goes_on(tmp_path):
     assert "UTF-8" in errors["latin1.txt"]
     assert errors["huge.txt"].startswith("too large") and "20971520" in errors["huge.txt"]
     assert "PDF" in errors["truncated.pdf"]
-    assert errors["scan.pdf"] == "no text layer: needs OCR"
+    assert errors["scan.pdf"] == "no text: no text layer, and OCR found none on 2 page(s)"  # ink, no text: OCR finds none
     assert "DOCX" in errors["fake.docx"]
     assert "No such file" in errors["gone.txt"]
     assert recs["in/empty.txt"]["doc_id"] == "empty"
