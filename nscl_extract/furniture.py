@@ -40,11 +40,11 @@ def furniture_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, i
     lines_rx, labels_rx, related_rx, pages_rx, repeated = _compiled()
     furniture, related = [], []
     block: list[int] | None = None
-    seen: dict[str, list[tuple[int, int]]] = defaultdict(list)  # short lines by their words
+    seen: dict[str, list[tuple[int, int]]] = defaultdict(list)  # short lines, where they occur
     for s, e, body in _lines(text):
         stripped = body.strip()
         if repeated["min_chars"] <= len(stripped) <= repeated["max_chars"]:
-            seen[" ".join(stripped.split())].append((s, e))
+            seen[stripped].append((s, e))
         if block is not None:
             if stripped and len(stripped) <= MAX_LINE and not _is_furniture(body, lines_rx, labels_rx):
                 block[1] = e
