@@ -167,11 +167,10 @@ def _recognise(number: int, image) -> PageText:
     return PageText(number, text, conf)
 
 
-def ocr_pages(images: Iterable[tuple[int, Callable[[], object]]],
-              on_page: Callable[[PageText], None] | None = None) -> list[PageText]:
+def ocr_pages(images: Iterable[tuple[int, Callable[[], object]]]) -> list[PageText]:
     """Recognise (page number, make_image) pairs, a few at a time in parallel, in page order.
 
-    Images are made (rendered, decoded) in this thread, one ahead of each worker, so memory
+    Images are made (rendered, decoded) in this thread, at most two per worker ahead, so memory
     holds only the pages in flight. A page whose image cannot be made is a PageText with an error."""
     engine_version()
     n = jobs()
@@ -186,24 +185,22 @@ def ocr_pages(images: Iterable[tuple[int, Callable[[], object]]],
             else:
                 pending.append((number, pool.submit(_recognise, number, image), None))
             while len(pending) > n * 2:
-                results.append(_finish(pending.pop(0), on_page))
+                results.append(_finish(pending.pop(0)))
         while pending:
-            results.append(_finish(pending.pop(0), on_page))
+            results.append(_finish(pending.pop(0)))
     return results
 
 
-def _finish(item, on_page) -> PageText:
+def _finish(item) -> PageText:
     number, fut, error = item
-    page = fut.result() if fut is not None else PageText(number, "", None, error)
-    if on_page:
-        on_page(page)
-    return page
+    return fut.result() if fut is not None else PageText(number, "", None, error)
 
 
-def ocr_pdf_pages(data: bytes, numbers: list[int], dpi: int = DPI) -> list[PageText]:
-    """OCR the given 1-based pages of a PDF, rendered in grey at `dpi`."""
+def ocr_pdf_pages(data: bytes, numbers: list[int], dpi: int | None = None) -> list[PageText]:
+    """OCR the given 1-based pages of a PDF, rendered in grey at `dpi` (default DPI)."""
     import pypdfium2 as pdfium
 
+    dpi = dpi or DPI
     engine_version()  # before rendering anything
     pdf = pdfium.PdfDocument(data)
     try:
