@@ -446,10 +446,10 @@ def _progress_bar(total: int, unit: str = "docs"):
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Larger input files get a 'too large' error record instead of being read.")
 @click.option("--progress/--no-progress", default=None,
-              help="Progress bar with documents per second on stderr. Default: only when stderr is a terminal.")
+              help="Progress bar on stderr, counting documents (PDF pages and TIFF frames when there are any). Default: only when stderr is a terminal.")
 def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, progress):
     """Extract many files into one JSONL file: INPUT is a file, a folder (searched recursively for
-    .txt .html .htm .docx .pdf) or a glob ("plans/**/*.pdf").
+    .txt .html .htm .docx .pdf and page images .png .jpg .jpeg .tif .tiff) or a glob ("plans/**/*.pdf").
 
     Lines come in sorted input order whatever the number of workers. A document that fails
     becomes an error record {"doc_id", "source", "error"} and the batch goes on. A killed batch

@@ -23,7 +23,7 @@ def cli():
 @click.option("--no-text", is_flag=True, help="Leave the document text out of the output.")
 @click.option("--table", is_flag=True, help="Print the indicators as an aligned table instead of JSON.")
 def extract(files, output, fmt, no_text, table):
-    """Extract FILE... (txt, html, docx, pdf; "-" reads stdin)."""
+    """Extract FILE... (txt, html, docx, pdf, page images png/jpg/tif; "-" reads stdin)."""
     from .pipeline import extract_file
 
     docs, failed = [], 0

@@ -81,7 +81,7 @@ def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True) ->
 
 
 def extract_file(path: str | Path, with_indicators: bool = True) -> Document:
-    """Load a file (txt, html, docx, pdf; "-" for stdin) and extract it. Raises LoadError."""
+    """Load a file (txt, html, docx, pdf, png/jpg/tif; "-" for stdin) and extract it. Raises LoadError."""
     return extract_loaded(load(path), str(path), with_indicators)
 
 
