@@ -168,8 +168,8 @@ def load_pdf(data: bytes, source: str) -> Loaded:
             results = ocr.ocr_pdf_pages(data, scanned)
         except ocr.OcrUnavailable as e:
             raise LoadError(source, f"{len(scanned)} page(s) without a text layer need OCR: {e}") from None
-        except Exception as e:  # pdfium cannot open what pypdf could
-            raise LoadError(source, f"cannot render the PDF's pages for OCR ({type(e).__name__}: {e})") from None
+        except Exception as e:  # pdfium cannot open what pypdf could, ...
+            raise LoadError(source, f"OCR of the pages without a text layer failed ({type(e).__name__}: {e})") from None
         for r in results:
             pages[r.number - 1] = r.text
         pages = _reflow(pages, scanned)
@@ -186,7 +186,7 @@ def _reflow(pages: list[str], ocred: list[int]) -> list[str]:
     from . import ocr
     from .furniture import furniture_spans
 
-    joined = "\n".join(pages)
+    joined, ocred = "\n".join(pages), set(ocred)
     keep = {joined[s:e].strip() for s, e in furniture_spans(joined)[0]}
     return [ocr.reflow(t, keep) if i + 1 in ocred else t for i, t in enumerate(pages)]
 
