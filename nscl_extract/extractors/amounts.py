@@ -37,7 +37,13 @@ def _compiled():
     prefixed = regex.compile(
         rf"(?P<pre>{pre}){SP}*{number('a')}(?:{SP}*{joiner()}{SP}*{number('b')})?(?:{SP}*(?P<scale>{scale}))?",
         regex.I)
-    return data, after, before, suffixed, single, prefixed
+    # "95,5/120 tỷ đồng": done / planned, both in the unit after the second number
+    pair = regex.compile(rf"{NUM_BEFORE}(?P<a>{NUM_BODY})/(?P<b>{NUM_BODY}){NUM_AFTER}{SP}*(?:(?P<scale>{scale}){SP}*)?"
+                         rf"(?P<cur>{cur})", regex.I)
+    # "kinh phí tổ chức 150 triệu.": a multiplier ending its clause, in a clause a money word opens
+    bare = regex.compile(rf"(?P<a>{NUM}){SP}*(?P<scale>{scale})(?={SP}*(?:[.,;:)\n]|\Z))", regex.I)
+    cue = regex.compile(rf"(?i:{rules.alternation(data['money_cues'])})[^.;:\n]*$")
+    return data, after, before, suffixed, single, prefixed, pair, bare, cue
 
 
 def _code(table: dict[str, str], written: str) -> str:
@@ -74,8 +80,17 @@ def _suffixed(m, after) -> tuple | None:
 
 
 def extract_amounts(text: str) -> list[Amount]:
-    data, after, before, suffixed, single, prefixed = _compiled()
+    data, after, before, suffixed, single, prefixed, pair, bare, cue = _compiled()
     found = []
+    for m in pair.finditer(text):
+        scale = multiplier_value(m.group("scale")) if m.group("scale") else 1
+        code = _code(after, m.group("cur"))
+        found.append((m.start("a"), m.end("a"), round(parse_number(m.group("a")) * scale, 6), None, code, None))
+        found.append((m.start("b"), m.end(), round(parse_number(m.group("b")) * scale, 6), None, code, None))
+    for m in bare.finditer(text):
+        if cue.search(text, max(0, m.start() - 60), m.start()):
+            found.append((m.start(), m.end(), round(parse_number(m.group("a")) * multiplier_value(m.group("scale")), 6),
+                          None, "VND", None))
     for m in suffixed.finditer(text):
         if (got := _suffixed(m, after)) is not None:
             found.append(got)
@@ -90,7 +105,7 @@ def extract_amounts(text: str) -> list[Amount]:
         b = _scaled(m, "b", m.group("scale"))
         found.append((m.start(), m.end(), a, b, _code(before, m.group("pre")), None))
     out: list[Amount] = []
-    for start, end, a, b, currency, per in sorted(found, key=lambda f: f[0]):
+    for start, end, a, b, currency, per in sorted(found, key=lambda f: (f[0], -f[1])):
         end = len(text[:end].rstrip())
         if b is not None and b <= a:
             continue

@@ -42,6 +42,7 @@ def patterns():
     iso = r"(?<![\d/.\-])(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d\-])"
     month_year = (rf"{tháng}{WS}(?:(?P<m>\d{{1,2}})(?:{OWS}/{OWS}|{OWS}-{OWS}|{WS}{năm}{WS}|,{WS}{năm}{WS})"
                   rf"|(?P<m>(?i:{month_word}))(?:{WS}|,{WS}){năm}{WS}){_Y}(?!\d)")
+    iso_month = rf"(?<=(?:{rules.alternation(data['iso_month_leads'])}):?{WS})(?P<y>(?:19|20)\d{{2}})-(?P<m>\d{{2}})(?![\d\-])"
     mon = rules.alternation(english, boundary=False)
     weekday = rules.alternation(data["english_weekdays"], boundary=False)
     not_after = rules.alternation(data["english_not_after"])
@@ -52,7 +53,7 @@ def patterns():
                  rf"(?![\d/\-]|{WS}{năm})")
     return [(regex.compile(p), kind) for p, kind in
             ((words_day, "day"), (numeric, "day"), (iso, "day"), (english_day, "day"), (short_year, "day"),
-             (month_year, "month"), (day_month, "day_month"))]
+             (month_year, "month"), (iso_month, "month"), (day_month, "day_month"))]
 
 
 def _month(m) -> int:
@@ -95,8 +96,8 @@ def extract_dates(text: str, published: str | None = None, known: list[Date] | N
             d = int(m.group("d")) if "d" in rx.groupindex else None
             mo = _month(m)
             if kind == "day_month":
-                if pub_year is None:
-                    continue
+                if pub_year is None or (not text[e:].strip() and not m.group().rstrip()[-1].isalpha()):
+                    continue  # no year to give it, or "ngày 9/1" whose year the end of the text cut off
                 y = pub_year
             else:
                 y = _year(m)

@@ -6,7 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import (NUM, SP, comparator_after, comparator_before, joiner, loose_range_cue, loose_range_ok,
+from ..numbers import (NUM, NUM_AFTER, NUM_BODY, SP, comparator_after, comparator_before, joiner, loose_range_cue, loose_range_ok,
                        multiplier_value, multipliers, parse_number)
 from ..rules import new_style
 from ..schema import Quantity
@@ -28,7 +28,11 @@ def _compiled():
     # "đạt khoảng 55 60%": a range whose dash a scraped page lost (rules/numbers.yml loose_range)
     loose = regex.compile(
         rf"(?<=(?i:{loose_range_cue()}){SP}+)(?P<a>{NUM}){SP}(?P<b>{NUM}){SP}*(?P<sign>{sign})")
-    num = regex.compile(rf"(?P<a>{NUM})(?:{SP}*{join}{SP}*(?P<b>{NUM}))?")
+    # a count may follow money's "/" ("45 tỷ đồng/1.200 hộ": the money went to that many)
+    money = rules.alternation([f for forms in rules.load("amounts")["currencies"].values() for f in forms["after"]
+                               if f.isalpha()], boundary=False)
+    first = rf"(?:(?<=(?i:{money})/){NUM_BODY}{NUM_AFTER}|{NUM})"
+    num = regex.compile(rf"(?P<a>{first})(?:{SP}*{join}{SP}*(?P<b>{NUM}))?")
     # "từ 20 hộ đến 30 hộ": a range that repeats its unit
     repeat = regex.compile(rf"{SP}*{join}{SP}*(?P<b>{NUM})")
     mult = regex.compile(rf"{SP}+(?P<w>{multipliers()[1]})(?=[ \t\u00a0])", regex.I)
@@ -110,10 +114,22 @@ def extract_counts(text: str) -> list[Quantity]:
             if second is not None and second[1] == name and second[0][0] > vals[0]:
                 vals, uend = (vals[0], second[0][0]), second[2]
         comp, cstart, end = _compared(text, m.start(), uend)
+        if _rate_base(text, cstart, m.start(), vals, name):
+            continue
         out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
                             comparator=comp, unit=name))
         pos = end
     return out
+
+
+def _rate_base(text: str, cstart: int, start: int, vals, unit: str) -> bool:
+    """"trên 1.000 dân", "trên 01 ha": the base of a rate, no count of its own."""
+    data = _compiled()[0]["rate_base"]
+    before = text[max(0, start - 12):start].rstrip().lower()
+    if not any(before.endswith(w) and (len(before) == len(w) or not before[-len(w) - 1].isalpha())
+               for w in data["words"]):
+        return False
+    return vals[1] is None and (vals[0] == 1 or unit in data["units"])
 
 
 def _counted(text: str, pos: int, vals: tuple[float, float | None]):
