@@ -111,6 +111,7 @@ PHRASES = [
     (C, "hoàn thành 12 CCN trên địa bàn", [cnt(12, "cụm công nghiệp")]),
     (C, "thành lập mới 50 HTX nông nghiệp", [cnt(50, "hợp tác xã")]),
     (C, "gần 700 DN đăng ký mới", [cnt(700, "doanh nghiệp", comparator="approx")]),
+    (C, "vận động 2.000 đồng bào tham gia", [cnt(2000, "đồng bào")]),
     # negatives
     (C, "sau 18 tháng triển khai", []),
     (C, "ông Nguyễn Văn B, 45 tuổi", []),
@@ -178,6 +179,12 @@ PHRASES = [
     (A, "đồng bộ 12 phần mềm", []),
     (A, "trên 2.000 hộ đồng bào dân tộc", []),
     (A, "giá trị $ không đổi", []),
+    (A, "giá niêm yết 45.000₫", [vnd(45000)]),
+    (A, "hợp đồng trị giá 3 triệu đô", [usd(3000000)]),
+    (A, "chi 1.500 tỷ đồng, đồng thời", [vnd(1500000000000)]),
+    (A, "hỗ trợ 2.000 đồng bào dân tộc", []),
+    (A, "quy hoạch 5 đô thị vệ tinh", []),
+    (A, "12 đồng chí trong Ban chấp hành", []),
 
     # --- dates ---------------------------------------------------------------------------
     (D, "Sáng mồng 5 tháng 6 năm 2023, tỉnh tổ chức", [day("2023-06-05")]),
@@ -198,6 +205,12 @@ PHRASES = [
     (D, "từ tháng 3/2024 đến tháng 9/2024", [month("2024-03"), month("2024-09")]),
     (D, "Bắc Ninh, ngày 05 tháng 01 năm 2024", [day("2024-01-05")]),
     (D, "hạn chót trước ngày 10/12 hằng năm", [day("2024-12-10")], PUB),
+    (D, "Đăng ngày 5 thg 6, 2023", [day("2023-06-05")]),
+    (D, "số liệu tính đến 06/2023", [month("2023-06")]),
+    (D, "phiên bản in 2023/06/05", [day("2023-06-05")]),
+    (D, "bản đồ tỷ lệ 1/2000", []),
+    (D, "Nghị quyết 06/2023 của HĐND", []),
+    (D, "quý 2/2023 tăng trưởng", []),
     # negatives
     (D, "hoàn thành 3/5 chỉ tiêu", []),
     (D, "2/3 số xã đạt chuẩn", []),

@@ -19,7 +19,10 @@ def _compiled():
     after = {f: code for code, forms in data["currencies"].items() for f in forms.get("after", [])}
     before = {f: code for code, forms in data["currencies"].items() for f in forms.get("before", [])}
     # a currency written after the number may be glued to it ("500đ", "2.500$"); never to a letter after it
-    cur = rf"(?:{rules.alternation(after, boundary=False)})(?!\p{{L}})"
+    # ... and never the first syllable of a compound ("2.000 đồng bào", "5 đô thị")
+    compounds = "|".join(rf"(?<=(?i:{regex.escape(form)})){SP}+(?i:{rules.alternation(seconds)})"
+                         for form, seconds in data["compounds"].items())
+    cur = rf"(?:{rules.alternation(after, boundary=False)})(?!\p{{L}})(?!{compounds})"
     pre = rf"(?<![\p{{L}}\d])(?:{rules.alternation(before, boundary=False)})"
     k = rules.alternation(nums["thousand_suffix"], boundary=False)
     # a number, or one glued to "k" ("50k đồng")

@@ -32,28 +32,32 @@ def patterns():
     not_dm_word = rules.alternation(data["day_month_not_words"])
     dm_month = rf"(?P<m>\d{{1,2}}|(?!(?i:{not_dm_word}))(?i:{month_word}))"
     lead = rf"(?i:{rules.alternation(data['day_leads'])})"
-    tháng, năm = r"(?i:tháng)", r"(?i:năm)"
+    tháng, năm = rf"(?i:{rules.alternation(data['month_leads'])})", r"(?i:năm)"
     # "ngày 28 tháng 9 năm 2021", "ngày mồng 5 tháng 6 năm 2023", "ngày 20 tháng 6/2013", "15 tháng 8 năm 2022"
-    words_day = (rf"(?:{lead}{WS}{_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|{OWS}/{OWS})"
-                 rf"|(?<![\p{{L}}\d.,/]){_D}{WS}{tháng}{WS}{month}(?:{WS}|,{OWS}){năm}{WS}){_Y}(?!\d)")
+    words_day = (rf"(?:{lead}{WS}{_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|{OWS}/{OWS}|,{OWS})"
+                 rf"|(?<![\p{{L}}\d.,/]){_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|,{OWS})){_Y}(?!\d)")
     numeric = rf"(?<![\d/.\-])(?P<d>\d{{1,2}})(?P<s>[/.\-])(?P<m>\d{{1,2}})(?P=s){_Y}(?![\d/])"
     # "5/6/23": a two-digit year, written with "/" only
     short_year = r"(?<![\d/.\-,])(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<yy>\d{2})(?![\d/%]|[.,]\d)"
-    iso = r"(?<![\d/.\-])(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d\-])"
-    month_year = (rf"{tháng}{WS}(?:(?P<m>\d{{1,2}})(?:{OWS}/{OWS}|{OWS}-{OWS}|{WS}{năm}{WS}|,{WS}{năm}{WS})"
-                  rf"|(?P<m>(?i:{month_word}))(?:{WS}|,{WS}){năm}{WS}){_Y}(?!\d)")
+    iso = r"(?<![\d/.\-])(?P<y>(?:19|20)\d{2})(?P<s>[\-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\d\-/]|[.,]\d)"
+    month_year = (rf"{tháng}{WS}(?:(?P<m>\d{{1,2}})(?:{OWS}/{OWS}|{OWS}-{OWS}|{WS}{năm}{WS}|,{OWS}(?:{năm}{WS})?)"
+                  rf"|(?P<m>(?i:{month_word}))(?:{WS}|,{OWS})(?:{năm}{WS})?){_Y}(?!\d)")
+    # "06/2023": a month and a year with no "tháng", unless a word before makes it a serial or a quarter
+    bare_not_after = rules.alternation(data["bare_month_not_after"])
+    bare_month = (rf"(?<!(?i:{bare_not_after}){OWS})(?<![\p{{L}}\d/.,\-])(?P<m>\d{{1,2}})/{_Y}"
+                  rf"(?![\d/\-]|[.,]\d|{OWS}/)")
     iso_month = rf"(?<=(?:{rules.alternation(data['iso_month_leads'])}):?{WS})(?P<y>(?:19|20)\d{{2}})-(?P<m>\d{{2}})(?![\d\-])"
     mon = rules.alternation(english, boundary=False)
     weekday = rules.alternation(data["english_weekdays"], boundary=False)
     not_after = rules.alternation(data["english_not_after"])
     english_day = (rf"(?:(?<!\p{{L}})(?:{weekday}),?{WS})?(?<!(?:{not_after}){WS})(?<!\p{{L}})(?P<mon>{mon})\.?{WS}"
                    rf"{_D}(?:st|nd|rd|th)?,{OWS}{_Y}(?!\d)"
-                   rf"|(?<![\d.,/]){_D}{WS}(?P<mon>{mon})\.?,?{WS}{_Y}(?!\d)")
+                   rf"|(?<![\d.,/]){_D}(?:st|nd|rd|th)?{WS}(?:of{WS})?(?P<mon>{mon})\.?,?{WS}{_Y}(?!\d)")
     day_month = (rf"{lead}{WS}{_D}(?:{OWS}[/\-]{OWS}(?P<m>\d{{1,2}})|{WS}{tháng}{WS}{dm_month}(?!\p{{L}}))"
                  rf"(?![\d/\-]|{WS}{năm})")
     return [(regex.compile(p), kind) for p, kind in
             ((words_day, "day"), (numeric, "day"), (iso, "day"), (english_day, "day"), (short_year, "day"),
-             (month_year, "month"), (iso_month, "month"), (day_month, "day_month"))]
+             (month_year, "month"), (iso_month, "month"), (bare_month, "month"), (day_month, "day_month"))]
 
 
 def _month(m) -> int:
