@@ -31,11 +31,13 @@ def patterns():
     month = rf"(?P<m>\d{{1,2}}|(?i:{month_word}))"
     not_dm_word = rules.alternation(data["day_month_not_words"])
     dm_month = rf"(?P<m>\d{{1,2}}|(?!(?i:{not_dm_word}))(?i:{month_word}))"
-    lead = rf"(?i:{rules.alternation(data['day_leads'])})"
     tháng, năm = rf"(?i:{rules.alternation(data['month_leads'])})", r"(?i:năm)"
     # "ngày 28 tháng 9 năm 2021", "ngày mồng 5 tháng 6 năm 2023", "ngày 20 tháng 6/2013", "15 tháng 8 năm 2022"
-    words_day = (rf"(?:{lead}{WS}{_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|{OWS}/{OWS}|,{OWS})"
-                 rf"|(?<![\p{{L}}\d.,/]){_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|,{OWS})){_Y}(?!\d)")
+    # "ngày 28 tháng 9 năm 2021", "ngày mồng 5 tháng 6 năm 2023", "15 tháng 8 năm 2022", "ngày 20 tháng 6/2013":
+    # matched from the day on (a scan that starts at digits is fast); the lead word before it is
+    # joined in code, and the "/" form needs it
+    words_day = (rf"(?<![\p{{L}}\d.,/]){_D}{WS}{tháng}{WS}{month}(?:(?:{WS}|,{OWS}){năm}{WS}|,{OWS}|(?P<slash>{OWS}/{OWS}))"
+                 rf"{_Y}(?!\d)")
     numeric = rf"(?<![\d/.\-])(?P<d>\d{{1,2}})(?P<s>[/.\-])(?P<m>\d{{1,2}})(?P=s){_Y}(?![\d/])"
     # "5/6/23": a two-digit year, written with "/" only
     short_year = r"(?<![\d/.\-,])(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<yy>\d{2})(?![\d/%]|[.,]\d)"
@@ -53,11 +55,22 @@ def patterns():
     english_day = (rf"(?:(?<!\p{{L}})(?:{weekday}),?{WS})?(?<!(?:{not_after}){WS})(?<!\p{{L}})(?P<mon>{mon})\.?{WS}"
                    rf"{_D}(?:st|nd|rd|th)?,{OWS}{_Y}(?!\d)"
                    rf"|(?<![\d.,/]){_D}(?:st|nd|rd|th)?{WS}(?:of{WS})?(?P<mon>{mon})\.?,?{WS}{_Y}(?!\d)")
-    day_month = (rf"{lead}{WS}{_D}(?:{OWS}[/\-]{OWS}(?P<m>\d{{1,2}})|{WS}{tháng}{WS}{dm_month}(?!\p{{L}}))"
+    day_month = (rf"(?<![\p{{L}}\d.,/]){_D}(?:{OWS}[/\-]{OWS}(?P<m>\d{{1,2}})|{WS}{tháng}{WS}{dm_month}(?!\p{{L}}))"
                  rf"(?![\d/\-]|{WS}{năm})")
     return [(regex.compile(p), kind) for p, kind in
             ((words_day, "day"), (numeric, "day"), (iso, "day"), (english_day, "day"), (short_year, "day"),
              (month_year, "month"), (iso_month, "month"), (bare_month, "month"), (day_month, "day_month"))]
+
+
+@lru_cache(maxsize=1)
+def _lead_before():
+    return regex.compile(rf"(?i:{rules.alternation(_lexicon()[0]['day_leads'])}){WS}$")
+
+
+def _lead(text: str, start: int) -> int | None:
+    """Where the lead word ("ngày", "mồng", "sáng" ...) right before `start` begins, or None."""
+    m = _lead_before().search(text, max(0, start - 24), start)
+    return m.start() if m else None
 
 
 def _month(m) -> int:
@@ -93,8 +106,15 @@ def extract_dates(text: str, published: str | None = None, known: list[Date] | N
     for rx, kind in patterns():
         if known is not None and kind != "day_month":
             continue
+        if "mon" in rx.groupindex and not any(name in text for name in _lexicon()[2]):
+            continue  # no English month name anywhere: skip the scan
         for m in rx.finditer(text):
             s, e = m.span()
+            if kind == "day_month" or "slash" in rx.groupindex:
+                lead = _lead(text, s)
+                if lead is None and (kind == "day_month" or m.group("slash") is not None):
+                    continue
+                s = s if lead is None else lead
             if taken.overlaps(s, e):
                 continue
             d = int(m.group("d")) if "d" in rx.groupindex else None
@@ -109,7 +129,7 @@ def extract_dates(text: str, published: str | None = None, known: list[Date] | N
                 continue
             taken.add(s, e)
             if kind == "month":
-                out.append(Date(start=s, end=e, text=m.group(), value=f"{y:04d}-{mo:02d}", precision="month"))
+                out.append(Date(start=s, end=e, text=text[s:e], value=f"{y:04d}-{mo:02d}", precision="month"))
             else:
-                out.append(Date(start=s, end=e, text=m.group(), value=f"{y:04d}-{mo:02d}-{d:02d}", precision="day"))
+                out.append(Date(start=s, end=e, text=text[s:e], value=f"{y:04d}-{mo:02d}-{d:02d}", precision="day"))
     return sorted(out, key=lambda x: x.start)

@@ -26,8 +26,8 @@ def _compiled():
     pct = regex.compile(
         rf"(?P<a>{NUM})(?:{SP}*(?:%{SP}*)?{join}{SP}*(?P<b>{NUM}))?{SP}*(?P<sign>{sign})")
     # "đạt khoảng 55 60%": a range whose dash a scraped page lost (rules/numbers.yml loose_range)
-    loose = regex.compile(
-        rf"(?<=(?i:{loose_range_cue()}){SP}+)(?P<a>{NUM}){SP}(?P<b>{NUM}){SP}*(?P<sign>{sign})")
+    loose = regex.compile(rf"(?P<a>{NUM}){SP}(?P<b>{NUM}){SP}*(?P<sign>{sign})")
+    loose_cue = regex.compile(rf"(?i:{loose_range_cue()}){SP}+$")
     # a count may follow money's "/" ("45 tỷ đồng/1.200 hộ": the money went to that many)
     money = rules.alternation([f for forms in rules.load("amounts")["currencies"].values() for f in forms["after"]
                                if f.isalpha()], boundary=False)
@@ -41,7 +41,7 @@ def _compiled():
     not_units = {new_style(w.lower()) for w in data["not_units"]}
     not_after = regex.compile(rf"{rules.alternation(data['not_after'])}[ \t\u00a0]*$")
     rate = regex.compile(rf"[ \t]?/[ \t]?({rules.alternation([new_style(r) for r in data['rates']])})", regex.I)
-    return data, pct, loose, num, mult, units, abbr, not_units, not_after, rate, repeat
+    return data, pct, (loose, loose_cue), num, mult, units, abbr, not_units, not_after, rate, repeat
 
 
 def _values(m) -> tuple[float, float | None] | None:
@@ -61,12 +61,13 @@ def _compared(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 
 def extract_percentages(text: str) -> list[Quantity]:
-    _, pct, loose, *_ = _compiled()
+    _, pct, (loose, loose_cue), *_ = _compiled()
     out = []
     loose_spans = []
     for m in loose.finditer(text):
         a, b = parse_number(m.group("a")), parse_number(m.group("b"))
-        if not loose_range_ok(a, b) or _YEAR.fullmatch(m.group("a")):
+        if not loose_range_ok(a, b) or _YEAR.fullmatch(m.group("a")) \
+                or not loose_cue.search(text, max(0, m.start() - 40), m.start()):
             continue
         loose_spans.append((m.start(), m.end(), a, b))
     k = 0
