@@ -38,8 +38,12 @@ def joiner() -> str:
 def _comparators():
     d = data()["comparators"]
     before = [(c, w) for c, ws in d["before"].items() for w in ws]
+    signs = [(c, w) for c, ws in d["signs"].items() for w in ws]
     after = [(c, w) for c, ws in d["after"].items() for w in ws]
-    before_rx = regex.compile(rf"({rules.alternation([w for _, w in before])}){SP}+$", regex.I)
+    words = rules.alternation([w for _, w in before])
+    marks = rules.alternation([w for _, w in signs], boundary=False)
+    before_rx = regex.compile(rf"({words}){SP}+$|(?<![<>=≤≥])({marks}){SP}*$", regex.I)
+    before += signs
     after_rx = regex.compile(rf"{SP}*({rules.alternation([w for _, w in after])})", regex.I)
     return before_rx, {w.lower(): c for c, w in before}, after_rx, {w.lower(): c for c, w in after}
 
@@ -55,7 +59,8 @@ def comparator_before(text: str, start: int) -> tuple[str, int]:
     m = before_rx.search(text, max(0, start - 30), start)
     if not m:
         return "eq", start
-    return of[rules.squash(m.group(1).lower())], m.start(1)
+    g = 1 if m.group(1) is not None else 2
+    return of[rules.squash(m.group(g).lower())], m.start(g)
 
 
 def comparator_after(text: str, end: int) -> tuple[str, int] | None:

@@ -61,6 +61,9 @@ PHRASES = [
     (P, "giải ngân ước đạt trên dưới 92% kế hoạch vốn", [pct(92, comparator="approx")]),
     (P, "nợ xấu được kiểm soát dưới 3%", [pct(3, comparator="lt")]),
     (P, "tỷ lệ đô thị hóa đạt xấp xỉ 45%", [pct(45, comparator="approx")]),
+    (P, "tỷ lệ giải quyết đúng hạn ≥ 98%", [pct(98, comparator="gte")]),
+    (P, "lạm phát vượt quá 5% thì điều chỉnh", [pct(5, comparator="gt")]),
+    (P, "học sinh đạt điểm ≥ 8,0 xếp loại giỏi", []),
     (P, "thu ngân sách vượt 12% dự toán", [pct(12, comparator="gt")]),
     # ranges, with the dash lost on a scraped page only after a cue word
     (P, "kinh tế số chiếm khoảng 25 30% GRDP", [pct(25, 30, "approx")]),
@@ -111,6 +114,8 @@ PHRASES = [
     (C, "hoàn thành 12 CCN trên địa bàn", [cnt(12, "cụm công nghiệp")]),
     (C, "thành lập mới 50 HTX nông nghiệp", [cnt(50, "hợp tác xã")]),
     (C, "gần 700 DN đăng ký mới", [cnt(700, "doanh nghiệp", comparator="approx")]),
+    (C, "hỗ trợ >50 doanh nghiệp mỗi năm", [cnt(50, "doanh nghiệp", comparator="gt")]),
+    (C, "mục tiêu ≥ 2030 hoàn thành", []),
     (C, "vận động 2.000 đồng bào tham gia", [cnt(2000, "đồng bào")]),
     # negatives
     (C, "sau 18 tháng triển khai", []),
@@ -180,6 +185,8 @@ PHRASES = [
     (A, "trên 2.000 hộ đồng bào dân tộc", []),
     (A, "giá trị $ không đổi", []),
     (A, "giá niêm yết 45.000₫", [vnd(45000)]),
+    (A, "tổng mức đầu tư ≤2 tỷ đồng", [vnd(2000000000, comparator="lte")]),
+    (A, "chi phí ≥ lợi ích thu được", []),
     (A, "hợp đồng trị giá 3 triệu đô", [usd(3000000)]),
     (A, "chi 1.500 tỷ đồng, đồng thời", [vnd(1500000000000)]),
     (A, "hỗ trợ 2.000 đồng bào dân tộc", []),
