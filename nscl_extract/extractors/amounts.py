@@ -85,7 +85,7 @@ def _suffixed(m, after, cue) -> tuple | None:
 
 
 def extract_amounts(text: str) -> list[Amount]:
-    data, after, before, suffixed, single, prefixed, pair, cue = _compiled()
+    _, after, before, suffixed, single, prefixed, pair, cue = _compiled()
     found = []
     for m in pair.finditer(text):
         scale = multiplier_value(m.group("scale")) if m.group("scale") else 1
@@ -108,7 +108,8 @@ def extract_amounts(text: str) -> list[Amount]:
         found.append((m.start(), m.end(), a, b, _code(before, m.group("pre")), None))
     out: list[Amount] = []
     for start, end, a, b, currency, per in sorted(found, key=lambda f: (f[0], -f[1])):
-        end = len(text[:end].rstrip())
+        while end > start and text[end - 1].isspace():
+            end -= 1
         if b is not None and b <= a:
             continue
         if out and out[-1].end > start:

@@ -115,7 +115,7 @@ def extract_counts(text: str) -> list[Quantity]:
             if second is not None and second[1] == name and second[0][0] > vals[0]:
                 vals, uend = (vals[0], second[0][0]), second[2]
         comp, cstart, end = _compared(text, m.start(), uend)
-        if _rate_base(text, cstart, m.start(), vals, name):
+        if _rate_base(text, m.start(), vals, name):
             continue
         out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
                             comparator=comp, unit=name))
@@ -123,7 +123,7 @@ def extract_counts(text: str) -> list[Quantity]:
     return out
 
 
-def _rate_base(text: str, cstart: int, start: int, vals, unit: str) -> bool:
+def _rate_base(text: str, start: int, vals, unit: str) -> bool:
     """"trên 1.000 dân", "trên 01 ha": the base of a rate, no count of its own."""
     data = _compiled()[0]["rate_base"]
     before = text[max(0, start - 12):start].rstrip().lower()
