@@ -195,13 +195,28 @@ def _api(url, path, method="GET", body=None, token=TOKEN):
         return json.loads(r.read() or b"null")
 
 
+def _wait_until_up(url: str, token: str, proc: subprocess.Popen | None = None, seconds: float = 900) -> None:
+    """Label Studio migrates its database on first start: minutes on a busy 2-core machine."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _api(url, "/api/projects", token=token)
+            return
+        except Exception as e:
+            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+                pytest.fail(f"Label Studio at {url} did not answer: {e}")
+            time.sleep(3)
+
+
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory):
     """A Label Studio server on loopback: the one .ci/run started (LABEL_STUDIO_URL), or one
     started here. Skipped where Label Studio is not installed, except in CI, where it must be."""
     url = os.environ.get("LABEL_STUDIO_URL")
     if url:
-        yield url.rstrip("/"), os.environ.get("LABEL_STUDIO_TOKEN", TOKEN)
+        token = os.environ.get("LABEL_STUDIO_TOKEN", TOKEN)
+        _wait_until_up(url.rstrip("/"), token)
+        yield url.rstrip("/"), token
         return
     exe = _label_studio_bin()
     if exe is None:
@@ -218,15 +233,7 @@ def label_studio(tmp_path_factory):
                              "--user-token", TOKEN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 900
-        while True:
-            try:
-                _api(url, "/api/projects")
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("Label Studio did not start")
-                time.sleep(3)
+        _wait_until_up(url, TOKEN, proc)
         yield url, TOKEN
     finally:
         proc.terminate()
