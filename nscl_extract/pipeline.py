@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .amount_roles import with_roles
 from .docfields import find_plan, find_province, find_published, find_title
 from .extractors.amounts import extract_amounts
 from .extractors.citations import extract_citations
@@ -58,6 +59,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
             claimed.add(m.start, m.end)
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
+    amounts = with_roles(text, amounts)
     province = find_province(text)
     doc = Document(doc_id=doc_id, source=source, title=title or find_title(text, furniture), published=published,
                    province=province, plan=find_plan(text, citations, province), text=text,

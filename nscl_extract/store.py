@@ -327,20 +327,38 @@ def _cell(row: dict, col: str) -> str:
     if col == "standards":
         return ", ".join(v)
     if isinstance(v, bool):
-        return "yes" if v else ""
+        return "true" if v else "false"
     return "" if v is None else str(v)
 
 
-def format_rows(rows: list[dict], fmt: str) -> str:
+def document_rows(doc: Document) -> list[dict]:
+    """The indicator rows of one extracted Document, as query_indicators gives stored ones."""
+    prov, prov_2025 = _province_fields(doc)
+    rows = []
+    for i in doc.indicators:
+        q = i.quantity
+        rows.append({"doc_id": doc.doc_id, "province": prov, "province_2025": prov_2025,
+                     "plan": doc.plan.number if doc.plan else None, "kind": i.kind, "value": q.value,
+                     "value_max": q.value_max, "unit": q.unit, "comparator": q.comparator, "target_year": i.target_year,
+                     "period_from": i.period[0] if i.period else None, "period_to": i.period[1] if i.period else None,
+                     "per_year": i.per_year, "relative": i.relative, "subject": i.subject, "action": i.action,
+                     "standards": list(i.standards), "text": i.text, "start": i.start, "end": i.end,
+                     "source": doc.source})
+    return rows
+
+
+def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
+    """rows as json, csv (booleans true/false; excel=True starts with a UTF-8 BOM so that Excel
+    reads Vietnamese right) or an aligned table."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         w.writerow(QUERY_COLUMNS)
         for r in rows:
             w.writerow([_cell(r, c) for c in QUERY_COLUMNS])
-        return buf.getvalue()
+        return ("\ufeff" if excel else "") + buf.getvalue()
     # table: the columns an analyst scans, long text clipped
     cols = [("doc_id", 24), ("province", 18), ("kind", 6), ("value", 8), ("value_max", 9), ("unit", 20),
             ("comparator", 10), ("target_year", 11), ("period", 9), ("per_year", 8), ("standards", 16),
