@@ -31,7 +31,8 @@ from typing import Optional
 import click
 from markupsafe import Markup
 
-from .schema import Document
+from .cli_io import warn
+from .schema import Document, ErrorRecord
 
 # Mention lists of a Document, in the order the legend shows them: list name -> (kind, label).
 MENTION_TYPES = {
@@ -321,60 +322,141 @@ def render_review(doc: Document, gold=None) -> str:
 # ---------------------------------------------------------------- CLI
 
 
-def load_document(path: str) -> Document:
-    """A document file to extract, or the JSON output of `nscl-extract extract` (with its text)."""
-    if path.lower().endswith(".json") and path != "-":
+def _looks_like_output(path: str) -> bool:
+    """A file (whatever its name) that starts like the JSON extract and batch write."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n[")
+    except OSError:
+        return False
+    return head.startswith((b'{"schema"', b'{\n  "schema"', b'{"doc_id"'))
+
+
+def load_documents(path: str) -> list[Document | ErrorRecord]:
+    """What FILE holds: the JSON of 'extract' (one document or a list), the JSONL of 'extract' or
+    'batch' (documents and error records), or a document to extract now. A JSON or JSONL file
+    that holds no document is an error naming the file (and the line)."""
+    from pydantic import ValidationError
+
+    from .loaders import LoadError
+    from .pipeline import extract_file
+    from .score import PredictionFileError, read_predictions
+
+    lower = path.lower()
+    if path != "-" and (lower.endswith(".jsonl") or (not lower.endswith(".json") and _looks_like_output(path))):
+        try:
+            docs, errs, problems = read_predictions(path)
+        except PredictionFileError as e:
+            raise click.ClickException(f"{str(e).splitlines()[0]} (show reads the JSONL of 'extract' or 'batch')")
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.ClickException(f"{path}: cannot read: {e}")
+        for p in problems:
+            warn(p)
+        items = list(docs.values()) + [ErrorRecord(doc_id=d, source="", error=e) for d, e in errs.items()]
+        if not items:
+            raise click.ClickException(f"{path}: no documents in it")
+        return items
+    if lower.endswith(".json") and path != "-":
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise click.ClickException(f"{path}: not readable JSON: {e}")
-        if isinstance(data, list):
-            if len(data) != 1:
-                raise click.ClickException(f"{path}: holds {len(data)} documents; show takes one")
-            data = data[0]
-        if not isinstance(data, dict) or "doc_id" not in data:
-            raise click.ClickException(f"{path}: not the JSON of an extracted document")
-        return Document.from_json_dict(data)
-    from .loaders import LoadError
-    from .pipeline import extract_file
-
+        items = data if isinstance(data, list) else [data]
+        if not items or not all(isinstance(d, dict) and "doc_id" in d for d in items):
+            raise click.ClickException(f"{path}: not the JSON of extracted documents")
+        try:
+            return [Document.from_json_dict(d) for d in items]
+        except ValidationError as e:
+            raise click.ClickException(f"{path}: not the JSON of extracted documents: {str(e).splitlines()[0]}")
     try:
-        return extract_file(path)
+        return [extract_file(path)]
     except LoadError as e:
         raise click.ClickException(str(e))
 
 
+def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
+    """The gold of one document: GOLD is a gold file, or a folder of <doc_id>.json."""
+    from .gold import GoldFileError, read_gold_file
+
+    if gold_path is None:
+        return None
+    path = Path(gold_path)
+    if path.is_dir():
+        path = path / f"{doc_id}.json"
+        if not path.is_file():
+            return None
+    elif several:
+        raise click.UsageError("--gold with several documents takes a folder of <doc_id>.json gold files")
+    try:
+        return read_gold_file(path)
+    except GoldFileError as e:
+        raise click.ClickException(str(e))
+
+
+def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None) -> str:
+    """One page for several documents: a list to pick from and the chosen document's review page
+    (each page is kept, escaped, in its row and shown in a sandboxed frame when picked)."""
+    from .pages import render
+
+    rows = []
+    for item in items:
+        if isinstance(item, ErrorRecord):
+            rows.append({"doc_id": item.doc_id, "error": item.error, "page": None})
+            continue
+        row = {"doc_id": item.doc_id, "title": item.title or "", "province": item.province.name if item.province else "",
+               "indicators": len(item.indicators), "mentions": sum(len(getattr(item, t)) for t in MENTION_TYPES),
+               "error": None, "page": None}
+        try:
+            row["page"] = render_review(item, _gold_for(gold_path, item.doc_id, several=True))
+        except ValueError as e:
+            row["error"] = str(e)
+        rows.append(row)
+    n_docs = sum(1 for r in rows if r.get("page"))
+    return render("picker.html", source=source, rows=rows, n_docs=n_docs, n_errors=len(rows) - n_docs)
+
+
 @click.command("show")
 @click.argument("file")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the page here (default: stdout).")
-@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False),
-              help="A gold file (SPEC 5): also mark missed gold items and spurious extractions.")
-def show_command(file, output, gold_path):
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
+              help='Write the page here ("-" or none: stdout).')
+@click.option("--gold", "gold_path", type=click.Path(exists=True),
+              help="A gold file (SPEC 5), or with several documents a folder of <doc_id>.json: also mark missed "
+                   "gold items and spurious extractions.")
+@click.option("--doc", "doc_id", metavar="DOC_ID", help="Of a JSON or JSONL file with several documents, show this one.")
+def show_command(file, out_path, gold_path, doc_id):
     """Write one self-contained HTML page reviewing FILE's extraction.
 
-    FILE is a document (txt, html, docx, pdf) or the JSON that 'nscl-extract extract' wrote
-    for one document (with its text). The page highlights every mention and indicator, lists
-    the indicators (click a row to see its clause), and with --gold marks misses and
-    spurious items as 'nscl-extract score' counts them.
+    FILE is a document (txt, html, docx, pdf), the JSON that 'nscl-extract extract' wrote, or the
+    JSONL of 'extract' or 'batch' (made with the text). The page highlights every mention and
+    indicator, lists the indicators (click a row to see its clause), and with --gold marks misses
+    and spurious items as 'nscl-extract score' counts them. For several documents the page starts
+    with a list to pick one from; --doc picks one instead.
     """
-    gold = None
-    if gold_path:
-        from .gold import GoldFileError, read_gold_file
+    from .cli_io import output, wrote
+    from .paths import check_output
 
+    check_output(out_path)
+    items = load_documents(file)
+    if doc_id is not None:
+        chosen = [d for d in items if d.doc_id == doc_id]
+        if not chosen:
+            raise click.ClickException(f"{file}: no document {doc_id!r} among its {len(items)}")
+        items = chosen
+    if len(items) == 1:
+        doc = items[0]
+        if isinstance(doc, ErrorRecord):
+            raise click.ClickException(f"{file}: {doc.doc_id} is an error record: {doc.error}")
+        gold = _gold_for(gold_path, doc.doc_id, several=False)
+        if gold is not None and gold.doc_id != doc.doc_id:
+            warn(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
         try:
-            gold = read_gold_file(gold_path)
-        except GoldFileError as e:
+            page = render_review(doc, gold)
+        except ValueError as e:
             raise click.ClickException(str(e))
-    doc = load_document(file)
-    if gold is not None and gold.doc_id != doc.doc_id:
-        click.echo(f"warning: gold file is for {gold.doc_id}, the document is {doc.doc_id}", err=True)
-    try:
-        page = render_review(doc, gold)
-    except ValueError as e:
-        raise click.ClickException(str(e))
-    if output:
-        Path(output).write_text(page, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        what = doc.doc_id
     else:
-        sys.stdout.write(page)
+        page = render_picker(items, file, gold_path)
+        what = f"{len(items)} documents"
+    with output(out_path) as out:
+        out.write(page)
+    wrote(out_path, what)
