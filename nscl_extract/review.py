@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
