@@ -513,7 +513,7 @@ def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", ru
     real = [p for p in provinces if p.name != NATIONAL]
     share_rows = [(p, s) for p in real for s in sorted(p.shares, key=lambda s: (s["year"], s["value"]))]
     summary = json.dumps({"documents": len(docs), "provinces": len(real), "indicators": n_ind}, ensure_ascii=False)
-    return render("report.html", docs=docs, provinces=provinces, merged=merged, db=db, themes=rules.themes,
+    return render("report.html", generator="report", docs=docs, provinces=provinces, merged=merged, db=db, themes=rules.themes,
                   share=rules.share, chart=Markup(share_chart_svg(provinces, rules)), share_rows=share_rows,
                   n_provinces=len(real), n_indicators=n_ind, generated=_dt.date.today().isoformat(), summary=summary,
                   NATIONAL=NATIONAL, plain=plain, other_names=_other_names, money=_money, quantity=_quantity,

@@ -312,7 +312,7 @@ def render_review(doc: Document, gold=None) -> str:
     head = ["#", "value", "comparator", "unit", "year", "phase", "kind", "subject"] + (["gold"] if gv else [])
     summary = {"doc_id": doc.doc_id, "indicators": len(doc.indicators),
                "mentions": sum(len(getattr(doc, t)) for t in MENTION_TYPES)}
-    return render("review.html", title=doc.title or doc.doc_id, meta=_meta(doc), problems=problems,
+    return render("review.html", generator="show", title=doc.title or doc.doc_id, meta=_meta(doc), problems=problems,
                   legend=_legend(doc), body=render_marks(doc.text, marks), head=head,
                   rows=_indicator_rows(doc, gv, valid), gold=_gold_context(gv) if gv else None,
                   summary=json.dumps(summary, ensure_ascii=False))
@@ -411,7 +411,7 @@ def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: O
             row["error"] = str(e)
         rows.append(row)
     n_docs = sum(1 for r in rows if r.get("page"))
-    return render("picker.html", source=source, rows=rows, n_docs=n_docs, n_errors=len(rows) - n_docs)
+    return render("picker.html", generator="show", source=source, rows=rows, n_docs=n_docs, n_errors=len(rows) - n_docs)
 
 
 @click.command("show")

@@ -11,7 +11,6 @@ import os
 import pty
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,8 @@ import pytest
 from nscl_extract import store
 from nscl_extract.report import read_store
 from nscl_extract.store import QUERY_COLUMNS
+
+from test_cli import _command as _script
 
 from pagetools import ROOT, browser, external_requests, keep_artifact, needs_chromium, open_page
 
@@ -28,14 +29,6 @@ PLAN = ("Kế hoạch 191/KH-UBND về nâng cao năng suất chất lượng gi
         "Đến năm 2025, tối thiểu 60% doanh nghiệp áp dụng ISO 9001; đào tạo 20 chuyên gia.\n"
         "Mỗi năm tăng 10% số doanh nghiệp áp dụng công cụ cải tiến.\n")
 COMMANDS = ["extract", "batch", "ingest", "query", "show", "report", "score", "gold check"]
-
-
-def _script() -> list[str]:
-    script = Path(sys.executable).parent / "nscl-extract"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("nscl-extract")
-    return [found] if found else [sys.executable, "-m", "nscl_extract.cli"]
 
 
 def run(*args, cwd=None, db=None, input: bytes | None = None) -> subprocess.CompletedProcess:
