@@ -5,7 +5,7 @@ import json
 
 import click
 
-from .cli_io import fail, output, verbosity_options, warn, wrote
+from .cli_io import detail, fail, output, progress, verbosity_options, warn, wrote
 from .loaders import LoadError
 from .paths import check_output
 
@@ -37,12 +37,15 @@ def extract(files, out_path, fmt, excel, no_text, table):
         raise click.UsageError("--excel goes with --format csv")
     check_output(out_path)
     docs, failed = [], 0
-    for f in files:
-        try:
-            docs.append(extract_file(f))
-        except LoadError as e:
-            click.echo(f"error: {e}", err=True)
-            failed += 1
+    with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
+        for f in files:
+            try:
+                docs.append(extract_file(f))
+                detail(f"{f}: {len(docs[-1].indicators)} indicators, {len(docs[-1].amounts)} amounts")
+            except LoadError as e:
+                click.echo(f"error: {e}", err=True)
+                failed += 1
+            bar.advance()
     if not docs:
         fail(f"no document extracted ({failed} failed)")
     with output(out_path, newline="" if fmt == "csv" else None) as out:

@@ -77,9 +77,9 @@ class _Bar:
 
 
 @contextmanager
-def progress(total: int | None, label: str) -> Iterator[_Bar | _NoBar]:
+def progress(total: int | None, label: str, enabled: bool = True) -> Iterator[_Bar | _NoBar]:
     """A rich progress bar on stderr when it is a terminal (and not --quiet); else nothing."""
-    if not show_progress():
+    if not (enabled and show_progress()):
         yield _NoBar()
         return
     from rich.console import Console

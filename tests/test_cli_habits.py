@@ -9,6 +9,7 @@ import io
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -92,6 +93,8 @@ def test_quiet_and_verbose(tmp_path, plan):
     assert r.returncode == 0 and r.err == "" and json.loads(out.read_text(encoding="utf-8"))["doc_id"] == "plan"
     r = run("extract", plan, tmp_path / "missing.txt", "-q", "-o", out)
     assert r.returncode == 1 and "missing.txt" in r.err  # errors still show
+    r = run("extract", plan, "-v", "-o", out)
+    assert re.search(rf"{re.escape(str(plan))}: \d+ indicators", r.err), r.err
     assert run("ingest", plan, db=db).returncode == 0
     again = run("ingest", plan, "-v", db=db)
     assert again.returncode == 0 and "unchanged" in again.err and "ingest: 0 added" in again.err
@@ -137,6 +140,8 @@ def test_progress_bars_on_a_terminal_only(tmp_path, plan):
     (gold / "a.json").write_text(json.dumps({"doc_id": "a", "percentages": [60, 10]}), encoding="utf-8")
     status, shown = _on_a_terminal("score", "--gold", gold, "--corpus", corpus)
     assert status == 0 and "scoring" in shown and "1/1" in shown, shown
+    status, shown = _on_a_terminal("extract", corpus / "a.txt", corpus / "b.txt", "-o", tmp_path / "ab.jsonl")
+    assert status == 0 and "extracting" in shown and "2/2" in shown, shown
     status, shown = _on_a_terminal("ingest", corpus, "--quiet", db=tmp_path / "q.db")
     assert status == 0 and "ingesting" not in shown
 
