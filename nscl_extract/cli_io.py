@@ -98,8 +98,11 @@ def output(path: str | None, *, encoding: str = "utf-8", newline: str | None = N
         sys.stdout.flush()
         return
     check_output(path)
-    with open(path, "w", encoding=encoding, newline=newline) as f:
-        yield f
+    try:
+        with open(path, "w", encoding=encoding, newline=newline) as f:
+            yield f
+    except OSError as e:  # a full disk, a folder removed meanwhile ...
+        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def wrote(path: str | None, what: str = "") -> None:

@@ -358,8 +358,8 @@ def load_documents(path: str) -> list[Document | ErrorRecord]:
     if lower.endswith(".json") and path != "-":
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise click.ClickException(f"{path}: not readable JSON: {e}")
+        except (OSError, ValueError, RecursionError) as e:
+            raise click.ClickException(f"{path}: not readable JSON: {e}") from None
         items = data if isinstance(data, list) else [data]
         if not items or not all(isinstance(d, dict) and "doc_id" in d for d in items):
             raise click.ClickException(f"{path}: not the JSON of extracted documents")
