@@ -54,7 +54,7 @@ def plan(tmp_path) -> Path:
 
 @pytest.mark.parametrize("command", [
     ["extract", "{plan}"], ["batch", "{plan}"], ["show", "{plan}"], ["show", "{missing}"], ["report"], ["query"],
-    ["extract", "--format", "csv", "{plan}"]])
+    ["extract", "--format", "csv", "{plan}"], ["export", "--format", "doccano", "{plan}"]])
 def test_bad_output_is_one_line_and_exit_2_before_any_work(tmp_path, plan, command):
     db = tmp_path / "nscl.db"
     store.connect(db).close()
