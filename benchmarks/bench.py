@@ -291,8 +291,13 @@ def headline(res: dict) -> list[dict]:
 
 
 def git_state() -> dict:
-    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()  # noqa: E731
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "nscl_extract", "rules"))}
+    """The commit of the checkout the children import nscl_extract from (PYTHONPATH may point elsewhere)."""
+    from importlib.util import find_spec
+
+    where = Path(find_spec("nscl_extract").origin).parent.parent
+    git = lambda *a: subprocess.run(["git", *a], cwd=where, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    return {"package": str(where), "commit": git("rev-parse", "--short", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "nscl_extract", "rules"))}
 
 
 def markdown(res: dict) -> str:
