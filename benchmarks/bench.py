@@ -245,8 +245,8 @@ def measure(rounds: int, min_mib: float, profile_mb: float, budget_s: float) -> 
         seed = str(sources()[0])
         modes = {
             "tokenize": lambda: run([sys.executable, str(HERE / "tokenize_baseline.py"), str(folder), str(out)]),
-            "batch_1": lambda: run(cli() + ["batch", str(folder), "-o", str(out), "--workers", "1", "--no-progress"]),
-            "batch_2": lambda: run(cli() + ["batch", str(folder), "-o", str(out), "--workers", "2", "--no-progress"]),
+            "batch_1": lambda: run(cli() + ["batch", str(folder), "-o", str(out), "--workers", "1"]),
+            "batch_2": lambda: run(cli() + ["batch", str(folder), "-o", str(out), "--workers", "2"]),
             "inproc": lambda: run(child("inproc", str(folder))),
             "first": lambda: run(child("first", repr(time.time()), seed)),
         }
