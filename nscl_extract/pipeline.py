@@ -92,6 +92,11 @@ WARM_UP_TEXT = ("Kế hoạch số 1/KH-UBND ngày 02/01/2024\n\nĐến năm 202
 
 
 def warm_up() -> None:
-    """Load underthesea's models and compile every rule now, so a process forked afterwards
-    (the batch pool's forkserver) starts its first document warm."""
+    """Load underthesea's models (the POS tagger too) and compile every rule now, so a process
+    forked afterwards (the batch pool's forkserver) starts its first document warm. Only for
+    processes that will extract many documents: a short job loads the tagger when a document
+    first needs it, or never."""
+    from .words import pos_tag
+
     extract_text(WARM_UP_TEXT, "warm-up")
+    pos_tag("Kế hoạch")
