@@ -1,0 +1,115 @@
+"""The CLAUSE and SENTENCE levels (scopes.py): what a number's own words state. Each clause
+and sentence is read once (ClauseFacts, SentenceFacts); a number then looks up its year,
+period and kind cues with a binary search, so a clause with many numbers costs no more than
+its length."""
+from __future__ import annotations
+
+import bisect
+
+import regex
+
+from ..schema import Quantity
+from .cues import cues
+from .document import DocumentScope
+from .scopes import Year
+
+YEAR_EXPR = regex.compile(
+    r"(?<!\w)(?P<how>(?:đến|tới)\s+(?:hết\s+)?(?:năm\s+)?|vào\s+năm\s+|trong\s+năm\s+|năm\s+)(?P<y>(?:19|20)\d{2})(?!\d)",
+    regex.I)
+_NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|đầu)\s*$", regex.I)
+_BASELINE_PERIOD = regex.compile(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", regex.I)
+_BOUND_AFTER = regex.compile(r"\s*(?:/\s*năm\s*)?(?:(?:trong\s+)?giai\s+đoạn|thời\s+kỳ)?\s*", regex.I)
+
+
+def years_in(ds: DocumentScope, a: int, b: int) -> tuple[list[tuple[int, Year]], bool]:
+    """Target years stated in text[a:b] as (position, Year), skipping years inside a period,
+    date or citation and baselines ("so với năm 2020", "từ năm ..."); and whether some year
+    there is not before the published year (what makes a cue-less clause a target)."""
+    text, found, future = ds.text, [], False
+    published = int(ds.doc.published[:4]) if ds.doc.published else None
+    for m in YEAR_EXPR.finditer(text, a, b):
+        if _NOT_TARGET_YEAR.search(text, max(a, m.start() - 12), m.start()):
+            continue
+        y = int(m.group("y"))
+        future = future or (published is not None and y >= published)
+        if ds.not_a_year.covered(m.start("y")):
+            continue
+        how = m.group("how").lower().split()[0]
+        found.append((m.start(), Year(y, annual=how in ("năm", "trong"))))
+    return found, future
+
+
+def last_year(ds: DocumentScope, a: int, b: int) -> Year | None:
+    found, _ = years_in(ds, a, b)
+    return found[-1][1] if found else None
+
+
+class ClauseFacts:
+    """One clause, read once."""
+
+    def __init__(self, ds: DocumentScope, cs: int, ce: int):
+        cue = cues()
+        text = ds.text
+        self.ds, self.start, self.end = ds, cs, ce
+        self.years, self.future_year = years_in(ds, cs, ce)
+        self.year_starts = [s for s, _ in self.years]
+        self.target_cue = bool(cue.rx["target_cues"].search(text, cs, ce))
+        self.result_cue = bool(cue.rx["result_cues"].search(text, cs, ce))
+        self.per_year = bool(cue.rx["per_year"].search(text, cs, ce))
+        growth = cue.rx["growth_subjects"].search(text, cs, ce)
+        self.growth_end = growth.end() if growth else None
+        share = cue.rx["funding_share"].search(text, cs, ce)
+        self.funding_share_end = share.end() if share else None
+
+    @property
+    def last_year(self) -> Year | None:
+        return self.years[-1][1] if self.years else None
+
+    def kind(self) -> str | None:
+        """Cues in the clause, then a year not yet past."""
+        if self.target_cue:
+            return "target"
+        if self.result_cue:
+            return "result"
+        return "target" if self.future_year else None
+
+    def year_for(self, q: Quantity, own_end: int) -> Year | None:
+        """One written right after q in its own text ("01 hội nghị vào năm 2030", "lên 21% năm
+        2024"), else the nearest before q, else the first after it."""
+        if not self.years:
+            return None
+        text = self.ds.text
+        i = bisect.bisect_left(self.year_starts, q.end)
+        if i < len(self.years) and self.year_starts[i] < own_end and "," not in text[q.end:self.year_starts[i]]:
+            return self.years[i][1]
+        j = bisect.bisect_left(self.year_starts, q.start)
+        return self.years[j - 1][1] if j > 0 else self.years[0][1]
+
+
+class SentenceFacts:
+    """One sentence, read once: its target cues and the periods a number in it may own."""
+
+    def __init__(self, ds: DocumentScope, ss: int, se: int):
+        text = ds.text
+        self.ds, self.start, self.end = ds, ss, se
+        self.target_cue = bool(cues().rx["target_cues"].search(text, ss, se))
+        self.periods = [p for p in ds.periods.within(ss, se)
+                        if not _BASELINE_PERIOD.search(text, max(ss, p.start - 20), p.start)]
+        self.period_starts = [p.start for p in self.periods]
+
+    def period_for(self, q: Quantity, clause: ClauseFacts, own_end: int) -> tuple[int, int] | None:
+        """A period written right after q ("7%/năm giai đoạn 2026 - 2030"), else the last one
+        before q in the sentence, else the first after q in its clause; never a baseline
+        ("so với giai đoạn")."""
+        text = self.ds.text
+        after = self.ds.periods.first_within(q.end, own_end)
+        if after is not None and _BOUND_AFTER.fullmatch(text, q.end, after.start):
+            return (after.from_, after.to)
+        i = bisect.bisect_left(self.period_starts, q.start)
+        if i > 0:
+            p = self.periods[i - 1]
+            return (p.from_, p.to)
+        if i < len(self.periods) and clause.start <= self.periods[i].start < clause.end:
+            p = self.periods[i]
+            return (p.from_, p.to)
+        return None
