@@ -18,7 +18,28 @@ YEAR_EXPR = regex.compile(
     regex.I)
 _NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|đầu)\s*$", regex.I)
 _BASELINE_PERIOD = regex.compile(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", regex.I)
+_YEAR_AFTER = regex.compile(r"\s*((?:19|20)\d{2})(?!\d)")
+_AS_OF = regex.compile(r"(?<!\w)tính\s*$", regex.I)
 _BOUND_AFTER = regex.compile(r"\s*(?:/\s*năm\s*)?(?:(?:trong\s+)?giai\s+đoạn|thời\s+kỳ)?\s*", regex.I)
+
+
+def published_year(ds: DocumentScope) -> int | None:
+    return int(ds.doc.published[:4]) if ds.doc.published else None
+
+
+def past_year_cue(text: str, m, published: int | None) -> bool:
+    """A target cue that is an as-of date ("Tính đến năm 2017", "tính đến hết năm 2023") or ends
+    in a year already past ("vào năm 2019" in a 2022 report): no target."""
+    if _AS_OF.search(text, max(0, m.start() - 6), m.start()):
+        return True
+    y = _YEAR_AFTER.match(text, m.end())
+    return bool(y and published and int(y.group(1)) < published)
+
+
+def target_cue(ds: DocumentScope, a: int, b: int) -> bool:
+    """Whether text[a:b] has a target cue (rules/indicators.yml target_cues), past years aside."""
+    published = published_year(ds)
+    return any(not past_year_cue(ds.text, m, published) for m in cues().rx["target_cues"].finditer(ds.text, a, b))
 
 
 def years_in(ds: DocumentScope, a: int, b: int) -> tuple[list[tuple[int, Year]], bool]:
@@ -26,7 +47,7 @@ def years_in(ds: DocumentScope, a: int, b: int) -> tuple[list[tuple[int, Year]],
     date or citation and baselines ("so với năm 2020", "từ năm ..."); and whether some year
     there is not before the published year (what makes a cue-less clause a target)."""
     text, found, future = ds.text, [], False
-    published = int(ds.doc.published[:4]) if ds.doc.published else None
+    published = published_year(ds)
     for m in YEAR_EXPR.finditer(text, a, b):
         if _NOT_TARGET_YEAR.search(text, max(a, m.start() - 12), m.start()):
             continue
@@ -53,7 +74,7 @@ class ClauseFacts:
         self.ds, self.start, self.end = ds, cs, ce
         self.years, self.future_year = years_in(ds, cs, ce)
         self.year_starts = [s for s, _ in self.years]
-        self.target_cue = bool(cue.rx["target_cues"].search(text, cs, ce))
+        self.target_cue = target_cue(ds, cs, ce)
         self.result_cue = bool(cue.rx["result_cues"].search(text, cs, ce))
         self.per_year = bool(cue.rx["per_year"].search(text, cs, ce))
         growth = cue.rx["growth_subjects"].search(text, cs, ce)
@@ -92,7 +113,7 @@ class SentenceFacts:
     def __init__(self, ds: DocumentScope, ss: int, se: int):
         text = ds.text
         self.ds, self.start, self.end = ds, ss, se
-        self.target_cue = bool(cues().rx["target_cues"].search(text, ss, se))
+        self.target_cue = target_cue(ds, ss, se)
         self.periods = [p for p in ds.periods.within(ss, se)
                         if not _BASELINE_PERIOD.search(text, max(ss, p.start - 20), p.start)]
         self.period_starts = [p.start for p in self.periods]

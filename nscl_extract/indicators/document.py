@@ -39,7 +39,7 @@ class DocumentScope:
         headline = _headline_span(doc)
         blocked = [(m.start, m.end) for m in [*doc.periods, *doc.dates, *doc.citations]]
         return cls(doc, text, _plan_phase(text, doc.periods, headline), _report_period(text, doc.periods, headline, doc),
-                   headline, _default_kind(text, cues()), ByStart(doc.periods), ByStart(doc.standards),
+                   headline, _default_kind(text, cues(), doc), ByStart(doc.periods), ByStart(doc.standards),
                    Marks(len(text), blocked))
 
     def in_headline(self, pos: int) -> bool:
@@ -61,12 +61,16 @@ class DocumentScope:
         return Scope(Level.DOCUMENT, Sets(kind=self.default_kind, period=period))
 
 
-def _default_kind(text: str, cue: Cues) -> str:
-    """One scan counts both kinds of cue in the whole text: a report has more result cues."""
+def _default_kind(text: str, cue: Cues, doc: Document) -> str:
+    """One scan counts both kinds of cue in the whole text: a report has more result cues. A
+    target cue ending in a past year ("tính đến năm 2017") counts for neither."""
+    from .clause import past_year_cue
+
+    published = int(doc.published[:4]) if doc.published else None
     results = targets = 0
     for m in cue.rx["kind_cues"].finditer(text):
         if m.group("t") is not None:
-            targets += 1
+            targets += not past_year_cue(text, m, published)
         else:
             results += 1
     return "result" if results > targets else "target"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import regex
 
 from ..segment import Block
-from .clause import last_year
+from .clause import last_year, target_cue
 from .cues import cues
 from .document import DocumentScope
 from .scopes import Level, Scope, Sets
@@ -19,7 +19,7 @@ _MAX_LEADIN = 150  # a sentence lead-in ends with ":" within its first 150 chara
 
 def _kind_of(ds: DocumentScope, a: int, b: int) -> str | None:
     cue = cues()
-    if cue.rx["target_cues"].search(ds.text, a, b):
+    if target_cue(ds, a, b):
         return "target"
     if cue.rx["result_cues"].search(ds.text, a, b):
         return "result"
@@ -37,8 +37,11 @@ def heading(ds: DocumentScope, block: Block) -> Scope | None:
     if not (m or is_caps or body.endswith(":")):
         return None
     p = ds.periods.first_within(block.start, block.end)
-    sets = Sets(kind=_kind_of(ds, block.start, block.end), target_year=last_year(ds, block.start, block.end),
-                period=(p.from_, p.to) if p is not None else None)
+    sets = Sets(period=(p.from_, p.to) if p is not None else None)
+    if not cues().rx["plan_words"].search(ds.text, block.start, block.end):
+        # a heading that names a plan ("THỰC HIỆN CHƯƠNG TRÌNH ... ĐẾN NĂM 2020") is the plan's
+        # name: its year is no target year and its words say nothing of the kind below it
+        sets.kind, sets.target_year = _kind_of(ds, block.start, block.end), last_year(ds, block.start, block.end)
     major = (m and m.group("major")) or is_caps
     return Scope(Level.HEADING if major else Level.LEADIN, sets)
 

@@ -154,7 +154,8 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     per_year = clause.per_year or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
     relative = _relative(text, q, clause, own_start, own_end) if cell is None else bool(
         cell.label and cues().rx["growth_subjects"].search(new_style(cell.label.text)))
-    subject, action = subject_action(ds, q, clause.start, own_end, cell, at.subject_before)
+    subject, action = subject_action(ds, q, clause.start, own_end, cell, at.subject_before, at.sentence.sets.subject)
+    at.sentence.sets.subject = subject or at.sentence.sets.subject
     standards = [s.id for s in ds.standards.within(cs, ce)]
     ts, te = _text_span(text, q, cs, ce, own_start, own_end)
     raw = ds.doc.text or ""
