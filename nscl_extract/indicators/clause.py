@@ -20,6 +20,7 @@ _NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|
 _BASELINE_PERIOD = regex.compile(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", regex.I)
 _YEAR_AFTER = regex.compile(r"\s*((?:19|20)\d{2})(?!\d)")
 _AS_OF = regex.compile(r"(?<!\w)tính\s*$", regex.I)
+_LEAD_REACH = 40  # characters before a period where a lead word makes it the sentence's
 _BOUND_AFTER = regex.compile(r"\s*(?:/\s*năm\s*)?(?:(?:trong\s+)?giai\s+đoạn|thời\s+kỳ)?\s*", regex.I)
 
 
@@ -110,24 +111,30 @@ class ClauseFacts:
 class SentenceFacts:
     """One sentence, read once: its target cues and the periods a number in it may own."""
 
-    def __init__(self, ds: DocumentScope, ss: int, se: int):
+    def __init__(self, ds: DocumentScope, ss: int, se: int, first_number: int):
         text = ds.text
         self.ds, self.start, self.end = ds, ss, se
         self.target_cue = target_cue(ds, ss, se)
         self.periods = [p for p in ds.periods.within(ss, se)
                         if not _BASELINE_PERIOD.search(text, max(ss, p.start - 20), p.start)]
         self.period_starts = [p.start for p in self.periods]
+        lead = cues().rx["sentence_lead_words"]
+        # "Tỉnh phấn đấu giai đoạn 2021 - 2025 GRDP tăng 11%; ...": a period after a lead word,
+        # before the sentence's first number, governs the whole sentence
+        self.lead_period = next(((p.from_, p.to) for p in self.periods if p.start < first_number
+                                 and lead.search(text, max(ss, p.start - _LEAD_REACH), p.start)), None)
 
     def period_for(self, q: Quantity, clause: ClauseFacts, own_end: int) -> tuple[int, int] | None:
         """A period written right after q ("7%/năm giai đoạn 2026 - 2030"), else the last one
-        before q in the sentence, else the first after q in its clause; never a baseline
-        ("so với giai đoạn")."""
+        before q in its clause, else the first after q in its clause; never a baseline ("so với
+        giai đoạn"). A period in another clause does not reach q: only a sentence opening, a
+        lead-in or a heading governs what follows it (headings.py)."""
         text = self.ds.text
         after = self.ds.periods.first_within(q.end, own_end)
         if after is not None and _BOUND_AFTER.fullmatch(text, q.end, after.start):
             return (after.from_, after.to)
         i = bisect.bisect_left(self.period_starts, q.start)
-        if i > 0:
+        if i > 0 and self.periods[i - 1].start >= clause.start:
             p = self.periods[i - 1]
             return (p.from_, p.to)
         if i < len(self.periods) and clause.start <= self.periods[i].start < clause.end:

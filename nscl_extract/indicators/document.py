@@ -19,6 +19,7 @@ _PROGRAMME = regex.compile(r"chương\s+trình|quyết\s+định|đề\s+án|ngh
 _REPORT_YEAR = regex.compile(r"(?<!đến\s|tới\s|hết\s|so\s+với\s)năm\s+((?:19|20)\d{2})(?!\s*[-–])", regex.I)
 _PARAGRAPH = regex.compile(r"[^\n]+")
 _ANNUAL_PLAN = regex.compile(r"(?<!đến\s|tới\s|hết\s)năm\s+(?:19|20)\d{2}(?!\s*[-–])", regex.I)
+_TERM = regex.compile(r"nhiệm\s+kỳ\s*(?:khóa\s+\w+\s*,?\s*)?$", regex.I)  # a term of office is no plan phase
 _LOOK_BACK = 400  # how far back a sentence start is looked for (the cue patterns need far less)
 
 
@@ -82,6 +83,7 @@ def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] |
     for a one-year plan; else a period written right after "Kế hoạch"; else the first period in
     a sentence that names a plan or programme."""
     cue = cues()
+    periods = [p for p in periods if not _TERM.search(text, max(0, p.start - 12), p.start)]
     body = [p for p in periods if not (headline and headline[0] <= p.start < headline[1])]
     start = headline[1] if headline else 0
     first = next((m for m in _PLAN_ANY.finditer(text, start)
@@ -101,6 +103,11 @@ def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] |
             return (p.from_, p.to)
     for p in body:
         if cue.rx["plan_words"].search(text, _sentence_start(text, p.start), p.start):
+            return (p.from_, p.to)
+    # the page is the plan: its phase stands in the headline ("Kế hoạch phát triển ... giai đoạn 2021-2025")
+    for p in periods:
+        if headline and headline[0] <= p.start < headline[1] and \
+                cue.rx["plan_words"].search(text, headline[0], p.start):
             return (p.from_, p.to)
     return None
 

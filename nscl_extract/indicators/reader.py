@@ -91,10 +91,13 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
             if leadin is not None:
                 at.leadin = leadin
             _merge(at.paragraph.sets, para)
-            sentence = SentenceFacts(ds, ss, se)
+            while j < len(qs) and qs[j].start < ss:
+                j += 1
+            sentence = SentenceFacts(ds, ss, se, qs[j].start if j < len(qs) else se)
             continues = _TRONG_DO.match(text, ss, se) or (continues_list and ss == block.start)
             at.sentence = Scope(Level.SENTENCE, Sets(kind="target" if sentence.target_cue else None,
-                                                     target_year=carried if continues else None))
+                                                     target_year=carried if continues else None,
+                                                     period=sentence.lead_period))
             for cs, ce in clauses(text, ss, se):
                 clause = ClauseFacts(ds, cs, ce)
                 at.sentence.sets.target_year = clause.last_year or at.sentence.sets.target_year

@@ -5,7 +5,7 @@ first:
 
   CLAUSE     the stretch of a sentence between ";" (a table row for a cell): what the words
              owned by the number state (its cues, a year or period written with it, its subject)
-  SENTENCE   an underthesea sentence inside a paragraph: target cues anywhere in it, the kind
+  SENTENCE   an underthesea sentence inside a paragraph: a period its lead names, target cues anywhere in it, the kind
              of the previous number in it, the year carried over ";"-clauses (and into "Trong
              đó" sentences and ";"-list items), the subject an ellipsis or "trong đó" continues
   PARAGRAPH  a block of hard-wrapped lines: what its opening sets for the rest of it
@@ -60,14 +60,15 @@ class Scope:
 
 L = Level
 # Which levels pass each attribute down to a number, innermost first. A level missing from a
-# row never gives that attribute: a period written in one clause does not reach the next clause
-# or sentence (only a paragraph opening, a lead-in or a heading governs what follows); the
+# row never gives that attribute. A period written in one clause does not reach the next clause:
+# what a SENTENCE sets for period is only its lead ("phấn đấu giai đoạn 2021-2025 ...", before
+# its first number), and only a paragraph opening, a lead-in or a heading governs further; the
 # document never gives a target year (never guessed from a period, a title or a plan's name);
 # a subject comes from the number's own words or the statement its clause continues.
 INHERITS: dict[str, tuple[Level, ...]] = {
     "kind": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING, L.DOCUMENT),
     "target_year": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING),
-    "period": (L.CLAUSE, L.PARAGRAPH, L.LEADIN, L.HEADING, L.DOCUMENT),
+    "period": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING, L.DOCUMENT),
     "subject": (L.CLAUSE, L.SENTENCE),
 }
 # A headline takes only what it states itself (SPEC 4).
