@@ -14,7 +14,7 @@ from .document import DocumentScope
 from .scopes import Year
 
 YEAR_EXPR = regex.compile(
-    r"(?<!\w)(?P<how>(?:đến|tới)\s+(?:hết\s+)?(?:năm\s+)?|vào\s+năm\s+|trong\s+năm\s+|năm\s+)(?P<y>(?:19|20)\d{2})(?!\d)",
+    r"(?<!\w)(?P<how>(?:đến|tới)\s+(?:(?:hết|cuối)\s+)?(?:năm\s+)?|vào\s+năm\s+|trong\s+năm\s+|năm\s+)(?P<y>(?:19|20)\d{2})(?!\d)",
     regex.I)
 _NOT_TARGET_YEAR = regex.compile(r"(?:so\s+với|từ|trước|sau|của|cuối|đầu)\s*$", regex.I)
 _BASELINE_PERIOD = regex.compile(r"so\s+với\s*(?:giai\s+đoạn\s*)?$", regex.I)

@@ -21,7 +21,7 @@ from .document import DocumentScope
 from .exclusions import not_indicator
 from .headings import heading, sentence_leadin
 from .index import Marks
-from .scopes import HEADLINE_INHERITS, INHERITS, Level, Scope, Sets, Year, resolve
+from .scopes import HEADLINE_INHERITS, INHERITS, PER_YEAR_INHERITS, Level, Scope, Sets, Year, resolve
 from .subjects import subject_action
 
 _TRONG_DO = regex.compile(r"\s*(?:-\s*)?trong\s+đó\b", regex.I)
@@ -148,13 +148,15 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     if not sentence.target_cue:
         at.sentence.sets.kind = kind  # a clause without cues takes the kind of the previous number
     year = None
+    own.period = sentence.period_for(q, clause, own_end)
+    per_year = clause.per_year or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
     if kind == "target":
         own.target_year = clause.year_for(q, own_end) or (Year(cell.year, False) if cell and cell.year else None)
-        year = resolve("target_year", chain, table)
-    own.period = sentence.period_for(q, clause, own_end)
+        # a yearly rate over a phase ("bình quân giai đoạn 2021-2025 giảm 3%/năm") has no deadline
+        yearly = per_year and (own.period is not None or at.sentence.sets.period is not None)
+        year = resolve("target_year", chain, PER_YEAR_INHERITS if yearly else table)
     stated = bool(clause.years) or at.sentence.sets.target_year is not None
     period = resolve("period", chain + [ds.scope_for(kind, year, stated)], table)
-    per_year = clause.per_year or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
     relative = _relative(text, q, clause, own_start, own_end) if cell is None else bool(
         cell.label and cues().rx["growth_subjects"].search(new_style(cell.label.text)))
     subject, action = subject_action(ds, q, clause.start, own_end, cell, at.subject_before, at.sentence.sets.subject)
@@ -194,3 +196,4 @@ def _relative(text: str, q: Quantity, clause: ClauseFacts, own_start: int, own_e
     if last is not None and len(between.split()) <= 8 and not cue.rx["level_end"].search(between):
         return True
     return bool(_COMPARED.search(text, q.end, own_end))
+

@@ -76,6 +76,11 @@ HEADLINE_INHERITS: dict[str, tuple[Level, ...]] = {
     **INHERITS, "target_year": (L.CLAUSE,), "period": (L.CLAUSE,)}
 
 
+# A yearly rate under a phase it states ("giai đoạn 2021-2025 giảm 3%/năm") has no deadline:
+# only a year written in its own clause is its target year.
+PER_YEAR_INHERITS: dict[str, tuple[Level, ...]] = {**INHERITS, "target_year": (L.CLAUSE,)}
+
+
 def resolve(attr: str, chain: list[Scope], table: dict[str, tuple[Level, ...]] = INHERITS):
     """The first value set for `attr` by a level the table lets the number inherit from."""
     allowed = table[attr]
