@@ -53,6 +53,8 @@ def sentence_leadin(ds: DocumentScope, ss: int, se: int) -> tuple[Scope | None, 
     ("Giai đoạn 2026-2030, thành phố sẽ ...": the period; "Kết quả cụ thể: ...": the kind;
     "Mục tiêu đến năm 2025: ...": the year)."""
     text = ds.text
+    if cues().rx["background_openers"].match(text, ss, se):
+        return None, Sets(background=True)
     for p in ds.periods.within(ss, min(se, ss + _PERIOD_OPENS)):
         if m := _LEADIN_MARK.match(text, p.end, se):
             if m.group(1) == ":":

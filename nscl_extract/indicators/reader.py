@@ -130,7 +130,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
 
 
 def _merge(into: Sets, new: Sets) -> None:
-    for name in ("kind", "target_year", "period", "subject"):
+    for name in ("kind", "target_year", "period", "subject", "background"):
         if getattr(new, name) is not None:
             setattr(into, name, getattr(new, name))
 
@@ -140,6 +140,8 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     text = ds.text
     cs, ce = clause.start, clause.end
     if not_indicator(text, q, clause, own_start, own_end, percent_before):
+        return None
+    if at.paragraph.sets.background and not (clause.target_cue or clause.result_cue):
         return None
     table = HEADLINE_INHERITS if ds.in_headline(q.start) else INHERITS
     own = Sets(kind=clause.kind())

@@ -50,6 +50,7 @@ class Sets:
     target_year: Year | None = None
     period: tuple[int, int] | None = None
     subject: str | None = None
+    background: bool | None = None  # the present state is described: cue-less numbers are no indicators
 
 
 @dataclass
@@ -64,12 +65,15 @@ L = Level
 # what a SENTENCE sets for period is only its lead ("phấn đấu giai đoạn 2021-2025 ...", before
 # its first number), and only a paragraph opening, a lead-in or a heading governs further; the
 # document never gives a target year (never guessed from a period, a title or a plan's name);
-# a subject comes from the number's own words or the statement its clause continues.
+# a subject comes from the number's own words or the statement its clause continues; a paragraph
+# that opens describing the present state ("Hiện toàn tỉnh có ...") makes its cue-less numbers
+# background.
 INHERITS: dict[str, tuple[Level, ...]] = {
     "kind": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING, L.DOCUMENT),
     "target_year": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING),
     "period": (L.CLAUSE, L.SENTENCE, L.PARAGRAPH, L.LEADIN, L.HEADING, L.DOCUMENT),
     "subject": (L.CLAUSE, L.SENTENCE),
+    "background": (L.PARAGRAPH,),
 }
 # A headline takes only what it states itself (SPEC 4).
 HEADLINE_INHERITS: dict[str, tuple[Level, ...]] = {
