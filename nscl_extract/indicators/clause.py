@@ -75,8 +75,13 @@ class ClauseFacts:
         self.ds, self.start, self.end = ds, cs, ce
         self.years, self.future_year = years_in(ds, cs, ce)
         self.year_starts = [s for s, _ in self.years]
-        self.target_cue = target_cue(ds, cs, ce)
-        self.result_cue = bool(cue.rx["result_cues"].search(text, cs, ce))
+        published = published_year(ds)
+        self.cue_marks = [(m.start(), "target" if m.group("t") is not None else "result")
+                          for m in cue.rx["kind_cues"].finditer(text, cs, ce)
+                          if m.group("t") is None or not past_year_cue(text, m, published)]
+        self.cue_starts = [s for s, _ in self.cue_marks]
+        self.target_cue = any(k == "target" for _, k in self.cue_marks)
+        self.result_cue = any(k == "result" for _, k in self.cue_marks)
         self.per_year = bool(cue.rx["per_year"].search(text, cs, ce))
         growth = cue.rx["growth_subjects"].search(text, cs, ce)
         self.growth_end = growth.end() if growth else None
@@ -87,8 +92,14 @@ class ClauseFacts:
     def last_year(self) -> Year | None:
         return self.years[-1][1] if self.years else None
 
-    def kind(self) -> str | None:
-        """Cues in the clause, then a year not yet past."""
+    def kind(self, q: Quantity | None = None) -> str | None:
+        """Cues in the clause: the nearest one before q when cues of both kinds are there ("đã
+        phê duyệt 6 nhiệm vụ ..., kinh phí dự kiến ..."), else target first; then a year not
+        yet past."""
+        if self.target_cue and self.result_cue and q is not None:
+            i = bisect.bisect_left(self.cue_starts, q.start)
+            if i > 0:
+                return self.cue_marks[i - 1][1]
         if self.target_cue:
             return "target"
         if self.result_cue:
