@@ -28,6 +28,7 @@ _TRONG_DO = regex.compile(r"\s*(?:-\s*)?trong\s+đó\b", regex.I)
 _DIGIT = regex.compile(r"\d")
 _PER_YEAR_AFTER = regex.compile(r"\s*/\s*năm")
 _COMPARED = regex.compile(r"so\s+với", regex.I)
+_LEVEL_JUST_BEFORE = regex.compile(r"(?<!\w)(?:đạt|là)\s*(?:khoảng|trên|hơn|gần|tối thiểu|ít nhất)?\s*$", regex.I)
 MAX_TEXT = 600  # characters: a longer clause gives each number the stretch it owns
 
 
@@ -41,6 +42,7 @@ class _Open:
     sentence: Scope = field(default_factory=lambda: Scope(Level.SENTENCE))
     year_before: Year | None = None  # the year the previous statement ended with, for continuations
     subject_before: str | None = None  # the subject of the previous indicator, for "trong đó"
+    per_year_before: bool = False  # whether the previous indicator is a yearly rate, for "trong đó"
     open_list: bool = False  # the previous block was a bullet item ending with ";"
 
     def enter(self, scope: Scope) -> None:
@@ -120,7 +122,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
                     ind = _indicator(ds, q, facts, sentence, at, cell, own_start, own_end, before)
                     if ind is not None:
                         out.append(ind)
-                        at.subject_before = ind.subject
+                        at.subject_before, at.per_year_before = ind.subject, ind.per_year
                     if q.unit == "%":
                         percent = q
                     j += 1
@@ -151,7 +153,12 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
         at.sentence.sets.kind = kind  # a clause without cues takes the kind of the previous number
     year = None
     own.period = sentence.period_for(q, clause, own_end)
-    per_year = clause.per_year or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20))
+    # per year: a cue in the words the number owns ("bình quân hằng năm tăng 7%", "tăng 10% mỗi
+    # năm", "15%/năm"), not one inside a noun elsewhere in the clause ("cây hàng năm"); a clause
+    # opening "trong đó" continues the rate of the statement before it
+    per_year = bool(clause.per_year and (cell is not None or cues().rx["per_year"].search(text, own_start, own_end))) \
+        or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20)) \
+        or (at.per_year_before and bool(_TRONG_DO.match(text, clause.start, clause.end)))
     if kind == "target":
         own.target_year = clause.year_for(q, own_end) or (Year(cell.year, False) if cell and cell.year else None)
         # a yearly rate over a phase ("bình quân giai đoạn 2021-2025 giảm 3%/năm") has no deadline
@@ -197,5 +204,7 @@ def _relative(text: str, q: Quantity, clause: ClauseFacts, own_start: int, own_e
     between = text[last.end():q.start] if last is not None else ""
     if last is not None and len(between.split()) <= 8 and not cue.rx["level_end"].search(between):
         return True
-    return bool(_COMPARED.search(text, q.end, own_end))
+    # "đạt 100% so với dự toán": a level reached against a plan, not a change ("bằng 5.900 con so
+    # với cùng kỳ" is one)
+    return bool(_COMPARED.search(text, q.end, own_end)) and not _LEVEL_JUST_BEFORE.search(text, max(own_start, q.start - 25), q.start)
 
