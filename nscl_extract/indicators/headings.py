@@ -12,6 +12,7 @@ from .scopes import Level, Scope, Sets
 
 _HEADING = regex.compile(r"^\s*(?:(?P<major>[IVXLC]+\.|\d{1,2}\.|Điều\s+\d+\.?)|(?P<minor>[a-zđ]\)|\d{1,2}\)))\s*")
 _LEADIN_MARK = regex.compile(r"\s*([:,])")
+_COLON = regex.compile(r":(?!\d)")  # not "ISO 9001:2015", "TCVN 5603:2008", "19:04"
 _MAX_HEADING = 120  # characters: a longer line is body text
 _PERIOD_OPENS = 50  # a sentence "opens with" a period written in its first 50 characters
 _MAX_LEADIN = 150  # a sentence lead-in ends with ":" within its first 150 characters
@@ -60,9 +61,15 @@ def sentence_leadin(ds: DocumentScope, ss: int, se: int) -> tuple[Scope | None, 
             if m.group(1) == ":":
                 return Scope(Level.LEADIN, Sets(period=(p.from_, p.to))), Sets()
             return None, Sets(period=(p.from_, p.to))
-    colon = text.find(":", ss, min(se, ss + _MAX_LEADIN + 1))
-    if colon < 0:
+    m = _COLON.search(text, ss, min(se, ss + _MAX_LEADIN + 1))
+    if m is None:
         return None, Sets()
+    colon = m.start()
     p = ds.periods.first_within(ss, colon)
-    leadin = Scope(Level.LEADIN, Sets(period=(p.from_, p.to))) if p is not None else None
-    return leadin, Sets(kind=_kind_of(ds, ss, colon), target_year=last_year(ds, ss, colon))
+    year = last_year(ds, ss, colon)
+    kind = _kind_of(ds, ss, colon)
+    if p is None and year is None:
+        return None, Sets(kind=kind)
+    # "Năm 2025, tỉnh đặt mục tiêu: ...", "Mục tiêu giai đoạn 2021-2025: ...": the list it opens
+    # may run on into the next paragraphs, until the next lead-in or heading
+    return Scope(Level.LEADIN, Sets(period=(p.from_, p.to) if p is not None else None, target_year=year)), Sets(kind=kind)

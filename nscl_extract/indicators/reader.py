@@ -26,6 +26,7 @@ from .subjects import subject_action
 
 _TRONG_DO = regex.compile(r"\s*(?:-\s*)?trong\s+đó\b", regex.I)
 _DIGIT = regex.compile(r"\d")
+_NEW_STATEMENT = regex.compile(r"\s*(?:[-+•*]\s*)?(?:bên\s+cạnh\s+đó|ngoài\s+ra|đồng\s+thời|mặt\s+khác|tuy\s+nhiên|để|theo)\b", regex.I)
 _PER_YEAR_AFTER = regex.compile(r"\s*/\s*năm")
 _COMPARED = regex.compile(r"so\s+với", regex.I)
 _LEVEL_JUST_BEFORE = regex.compile(r"(?<!\w)(?:đạt|là)\s*(?:khoảng|trên|hơn|gần|tối thiểu|ít nhất)?\s*$", regex.I)
@@ -44,6 +45,7 @@ class _Open:
     subject_before: str | None = None  # the subject of the previous indicator, for "trong đó"
     per_year_before: bool = False  # whether the previous indicator is a yearly rate, for "trong đó"
     open_list: bool = False  # the previous block was a bullet item ending with ";"
+    line_leadin: Scope | None = None  # the lead-in a sentence lead-in replaced, back when its list ends
 
     def enter(self, scope: Scope) -> None:
         """A heading replaces the heading level and closes its lead-in; a lead-in replaces the lead-in."""
@@ -51,7 +53,21 @@ class _Open:
             self.heading, self.leadin = scope, Scope(Level.LEADIN)
         else:
             self.leadin = scope
-        self.year_before, self.open_list = None, False
+        self.year_before, self.open_list, self.line_leadin = None, False, None
+
+    def enter_sentence_leadin(self, scope: Scope) -> None:
+        if scope.sets.period is None:  # "Năm 2025, ...:" under "a) Giai đoạn 2021-2025:"
+            scope.sets.period = self.leadin.sets.period
+        self.line_leadin = self.line_leadin or self.leadin
+        self.leadin = scope
+
+    def next_paragraph(self, text: str, block) -> None:
+        """A sentence lead-in ("Năm 2025, tỉnh đặt mục tiêu: ...") governs the paragraphs after
+        its own while they go on with its ";"-list; one that opens anew ("Bên cạnh đó, ...") or
+        is no list ends it."""
+        if self.line_leadin is not None and (";" not in text[block.start:block.end]
+                                             or _NEW_STATEMENT.match(text, block.start, block.end)):
+            self.leadin, self.line_leadin = self.line_leadin, None
 
 
 def find_indicators(doc: Document, excluded: list[tuple[int, int]],
@@ -80,6 +96,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
                 at.enter(scope)
                 continue
         continues_list = block.bullet and at.open_list
+        at.next_paragraph(text, block)
         at.paragraph = Scope(Level.PARAGRAPH)
         carried = at.year_before if continues_list else None
         ends_list = block.bullet and text[block.start:block.end].rstrip().endswith(";")
@@ -91,7 +108,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
         for ss, se in sentences(text, block.start, block.end):
             leadin, para = sentence_leadin(ds, ss, se)
             if leadin is not None:
-                at.leadin = leadin
+                at.enter_sentence_leadin(leadin)
             _merge(at.paragraph.sets, para)
             while j < len(qs) and qs[j].start < ss:
                 j += 1
