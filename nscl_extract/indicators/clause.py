@@ -125,7 +125,12 @@ class SentenceFacts:
     def __init__(self, ds: DocumentScope, ss: int, se: int, first_number: int):
         text = ds.text
         self.ds, self.start, self.end = ds, ss, se
-        self.target_cue = target_cue(ds, ss, se)
+        published = published_year(ds)
+        self.cue_marks = [(m.start(), "target" if m.group("t") is not None else "result")
+                          for m in cues().rx["kind_cues"].finditer(text, ss, se)
+                          if m.group("t") is None or not past_year_cue(text, m, published)]
+        self.cue_starts = [s for s, _ in self.cue_marks]
+        self.target_cue = any(k == "target" for _, k in self.cue_marks)
         self.periods = [p for p in ds.periods.within(ss, se)
                         if not _BASELINE_PERIOD.search(text, max(ss, p.start - 20), p.start)]
         self.period_starts = [p.start for p in self.periods]
@@ -134,6 +139,13 @@ class SentenceFacts:
         # before the sentence's first number, governs the whole sentence
         self.lead_period = next(((p.from_, p.to) for p in self.periods if p.start < first_number
                                  and lead.search(text, max(ss, p.start - _LEAD_REACH), p.start)), None)
+
+    def kind_before(self, q: Quantity) -> str | None:
+        """The kind of the nearest cue before q in the sentence, if cues of both kinds are in it."""
+        if not self.target_cue or all(k == "target" for _, k in self.cue_marks):
+            return None
+        i = bisect.bisect_left(self.cue_starts, q.start)
+        return self.cue_marks[i - 1][1] if i > 0 else None
 
     def period_for(self, q: Quantity, clause: ClauseFacts, own_end: int) -> tuple[int, int] | None:
         """A period written right after q ("7%/năm giai đoạn 2026 - 2030"), else the last one

@@ -163,7 +163,7 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     if at.paragraph.sets.background and not (clause.target_cue or clause.result_cue):
         return None
     table = HEADLINE_INHERITS if ds.in_headline(q.start) else INHERITS
-    own = Sets(kind=clause.kind(q))
+    own = Sets(kind=clause.kind(q) or sentence.kind_before(q))
     chain = [Scope(Level.CLAUSE, own), at.sentence, at.paragraph, at.leadin, at.heading]
     kind = resolve("kind", chain + [Scope(Level.DOCUMENT, Sets(kind=ds.default_kind))], table)
     if not sentence.target_cue:
