@@ -25,7 +25,9 @@ def cues() -> Cues:
         r"(?<!\w)(?:(?P<t>" + rules.alternation([new_style(w) for w in data["target_cues"]], boundary=False)
         + r")|(?P<r>" + rules.alternation([new_style(w) for w in data["result_cues"]], boundary=False) + r"))(?!\w)",
         regex.I)
-    rx["per_year"] = regex.compile(rules.alternation([new_style(w) for w in data["per_year"]], boundary=False), regex.I)
+    # "cây hàng năm", "kế hoạch hằng năm": the words name a kind of thing, not a yearly rate
+    not_rate = rules.alternation([new_style(w) for w in data["per_year_nouns"]])
+    rx["per_year"] = regex.compile(rf"(?<!{not_rate}\s*)" + rules.alternation([new_style(w) for w in data["per_year"]], boundary=False), regex.I)
     rx["level_end"] = regex.compile(rf"(?:{rules.alternation(data['level_verbs'])})[^,;]{{0,25}}$", regex.I)
     rx["funding_after"] = regex.compile(rf"\s*(?:{rules.alternation(data['funding_after'])})", regex.I)
     rx["verbs_before"] = regex.compile(

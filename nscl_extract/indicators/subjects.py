@@ -83,7 +83,8 @@ def _before_rx():
     alt = lambda key: rules.alternation([new_style(w) for w in data[key]])  # noqa: E731
     time = r"(?:(?:bình\s+quân\s+)?(?:trong\s+)?giai\s+đoạn\s*(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}" \
            r"|(?:(?:đến|tới|vào|trong)\s+)?(?:(?:hết|cuối|đầu)\s+)?(?:năm\s+)?(?:19|20)\d{2}(?!\d))"
-    tail = regex.compile(rf"(?:[\s,]*(?:{time}|{alt('subject_skip_words')}))+[\s,]*$", regex.I)
+    not_rate = alt("per_year_nouns")
+    tail = regex.compile(rf"(?:[\s,]*(?:{time}|(?<!{not_rate}\s*){alt('subject_skip_words')}))+[\s,]*$", regex.I)
     level = regex.compile(rf"(?:{alt('verbs_before')})\s*$", regex.I)
     lead = regex.compile(rf"(?:[\s,\-–+•*]*(?:\(?\d{{1,2}}\)|[a-zđ]\)|{time}|{alt('subject_lead_words')}))+[\s,]*", regex.I)
     return tail, level, lead
