@@ -185,7 +185,7 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     period = resolve("period", chain + [ds.scope_for(kind, year, stated)], table)
     relative = _relative(text, q, clause, own_start, own_end) if cell is None else bool(
         cell.label and cues().rx["growth_subjects"].search(new_style(cell.label.text)))
-    subject, action = subject_action(ds, q, clause.start, own_end, cell, at.subject_before, at.sentence.sets.subject)
+    subject, action = subject_action(ds, q, clause.start, own_start, own_end, cell, at.subject_before, at.sentence.sets.subject)
     at.sentence.sets.subject = subject or at.sentence.sets.subject
     standards = [s.id for s in ds.standards.within(cs, ce)]
     ts, te = _text_span(text, q, cs, ce, own_start, own_end)

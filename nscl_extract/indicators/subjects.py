@@ -26,7 +26,7 @@ _WINDOW = 300  # characters a subject may reach from its number
 _MAX_ACTION = 160
 
 
-def subject_action(ds: DocumentScope, q: Quantity, cs: int, own_end: int, cell: TableValue | None,
+def subject_action(ds: DocumentScope, q: Quantity, cs: int, own_start: int, own_end: int, cell: TableValue | None,
                    continued: str | None, previous: str | None = None) -> tuple[str | None, str | None]:
     """The noun phrase around the number. Before it when a level or change verb stands between
     ("Tỷ lệ che phủ rừng đến năm 2025 đạt 48%") or the phrase runs straight into it ("tỷ lệ hộ
@@ -47,7 +47,7 @@ def subject_action(ds: DocumentScope, q: Quantity, cs: int, own_end: int, cell: 
         start = _SPACE.match(text, start, ce).end() if start < ce else start
     end = _subject_end(text, start, ce, q.unit != "%")
     after = raw[start:end].strip(" ,-–") or None
-    before, how = _subject_before(ds, q, cs)
+    before, how = _subject_before(ds, q, max(cs, own_start))
     measure = q.unit == "%" or new_style(q.unit.split("/")[0].lower()) in _measure_units()
     if before and how in ("level", "noun") and measure:
         subject, end = before, q.end
@@ -84,14 +84,16 @@ def _before_rx():
     time = r"(?:(?:bình\s+quân\s+)?(?:trong\s+)?giai\s+đoạn\s*(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}" \
            r"|(?:(?:đến|tới|vào|trong)\s+)?(?:(?:hết|cuối|đầu)\s+)?(?:năm\s+)?(?:19|20)\d{2}(?!\d))"
     not_rate = alt("per_year_nouns")
-    tail = regex.compile(rf"(?:[\s,]*(?:{time}|(?<!{not_rate}\s*){alt('subject_skip_words')}))+[\s,]*$", regex.I)
-    level = regex.compile(rf"(?:{alt('verbs_before')})\s*$", regex.I)
+    # searched backwards from the number (REVERSE): the cost is the length of the match, not of the window
+    tail = regex.compile(rf"(?:[\s,]*(?:{time}|(?<!{not_rate}\s*){alt('subject_skip_words')}))+[\s,]*$", regex.I | regex.REVERSE)
+    level = regex.compile(rf"(?:{alt('verbs_before')})\s*$", regex.I | regex.REVERSE)
     lead = regex.compile(rf"(?:[\s,\-–+•*]*(?:\(?\d{{1,2}}\)|[a-zđ]\)|{time}|{alt('subject_lead_words')}))+[\s,]*", regex.I)
     return tail, level, lead
 
 
 def _subject_before(ds: DocumentScope, q: Quantity, cs: int) -> tuple[str | None, str | None]:
-    """The noun phrase written before the number and how it meets it: "level" (through a level
+    """The noun phrase written before the number, after `cs` (its clause or the previous number),
+    and how it meets it: "level" (through a level
     or change verb: "đạt", "tăng", "là"), "noun" (straight: "tỷ lệ hộ nghèo 41,01%"), "verb"
     (through another verb: "hỗ trợ 20 doanh nghiệp", so the phrase after is the subject) or None.
     Time phrases ("đến năm 2025", "bình quân giai đoạn 2021-2025"), comparators, lead-ins
