@@ -49,7 +49,8 @@ def subject_action(ds: DocumentScope, q: Quantity, cs: int, own_start: int, own_
     after = raw[start:end].strip(" ,-–") or None
     before, how = _subject_before(ds, q, max(cs, own_start))
     measure = q.unit == "%" or new_style(q.unit.split("/")[0].lower()) in _measure_units()
-    if before and how in ("level", "noun") and measure:
+    bare_unit = q.unit != "%" and after is not None and new_style(after.lower()) == new_style(q.unit.lower())
+    if before and measure and (how in ("level", "noun") or bare_unit):  # "đàn bò có trên 283.000 con"
         subject, end = before, q.end
     elif after:
         subject = after
