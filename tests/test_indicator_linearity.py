@@ -6,21 +6,11 @@ Timings are this process's CPU time, best of a few runs with the garbage collect
 (see test_robustness.py), comparing like with like on the same machine."""
 from __future__ import annotations
 
-import gc
-import time
-from pathlib import Path
-
 import pytest
+from test_robustness import CORPUS_TEXT, best_time, repeat_to
 
 from nscl_extract.indicators.reader import MAX_TEXT
 from nscl_extract.pipeline import extract_text
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS_TEXT = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt")))
-
-
-def repeat_to(unit: str, size: int) -> str:
-    return (unit * (size // len(unit) + 1))[:size]
 
 
 def ordinary(size: int) -> str:
@@ -28,17 +18,7 @@ def ordinary(size: int) -> str:
 
 
 def cpu(text: str, repeat: int = 2) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            t0 = time.process_time()
-            extract_text(text)
-            best = min(best, time.process_time() - t0)
-        finally:
-            gc.enable()
-    return best
+    return best_time(extract_text, text, repeat)
 
 
 # Each shape: (text of about n characters, factor). The factor bounds its time against ordinary
