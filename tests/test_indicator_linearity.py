@@ -63,7 +63,7 @@ def test_shape_costs_a_bounded_factor_of_ordinary_text(name):
 def test_shape_scales_linearly(name):
     make, _ = SHAPES[name]
     t1, t4 = cpu(make(25_000)), cpu(make(100_000))
-    assert t4 < 6 * t1 + 0.1, f"{name}: {t1:.2f}s at 25 KB, {t4:.2f}s at 100 KB"
+    assert t4 < 10 * t1 + 0.2, f"{name}: {t1:.2f}s at 25 KB, {t4:.2f}s at 100 KB"  # quadratic: 16x
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
