@@ -23,8 +23,11 @@ def _plan_structure_unit(unit: str) -> bool:
     return any(unit == u or unit.startswith(u + " ") for u in map(str.lower, cues().data["plan_structure"]))
 
 
+_CRITERION = regex.compile(r"[^,;()]{0,25}?(?<!\w)(?:đạt|đáp\s+ứng)(?:\s+(?:từ|dưới|trên|ít\s+nhất|tối\s+thiểu))?\s*$", regex.I)
+
+
 def not_indicator(text: str, q: Quantity, clause: ClauseFacts, own_start: int, own_end: int,
-                  percent_before: Quantity | None) -> bool:
+                  percent_before: Quantity | None, before: Quantity | None = None) -> bool:
     """`own_start:own_end` is the text q owns (from the previous number to the next one in its
     clause); `percent_before` the last percentage before q in the clause."""
     cue = cues()
@@ -42,5 +45,9 @@ def not_indicator(text: str, q: Quantity, clause: ClauseFacts, own_start: int, o
         return True
     # "70% doanh nghiệp triển khai ít nhất 01 dự án": a count after a percentage is its threshold
     if q.unit != "%" and percent_before is not None and not _LIST_MARK.search(text, percent_before.end, q.start):
+        return True
+    # "13 xã đạt từ 10 - 14 tiêu chí": a count a counted thing reaches is a criterion of that count
+    if q.unit != "%" and before is not None and before.unit != "%" and before.end >= clause.start \
+            and _CRITERION.match(text, before.end, q.start):
         return True
     return False

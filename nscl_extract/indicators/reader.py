@@ -136,7 +136,8 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
                     own_start = qs[j - 1].end if j > 0 and qs[j - 1].end >= fs else fs
                     own_end = min(qs[j + 1].start, fe) if j + 1 < len(qs) else fe
                     before = percent if percent is not None and percent.end >= fs else None
-                    ind = _indicator(ds, q, facts, sentence, at, cell, own_start, own_end, before)
+                    ind = _indicator(ds, q, facts, sentence, at, cell, own_start, own_end, before,
+                                     qs[j - 1] if j > 0 else None)
                     if ind is not None:
                         out.append(ind)
                         at.subject_before, at.per_year_before = ind.subject, ind.per_year
@@ -155,10 +156,11 @@ def _merge(into: Sets, new: Sets) -> None:
 
 
 def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: SentenceFacts, at: _Open,
-               cell: TableValue | None, own_start: int, own_end: int, percent_before: Quantity | None) -> Indicator | None:
+               cell: TableValue | None, own_start: int, own_end: int, percent_before: Quantity | None,
+               previous: Quantity | None = None) -> Indicator | None:
     text = ds.text
     cs, ce = clause.start, clause.end
-    if not_indicator(text, q, clause, own_start, own_end, percent_before):
+    if not_indicator(text, q, clause, own_start, own_end, percent_before, previous):
         return None
     if at.paragraph.sets.background and not (clause.target_cue or clause.result_cue):
         return None
