@@ -235,24 +235,33 @@ def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | 
             yield f"{source}: extraction failed: {type(e).__name__}: {e}"
 
 
-def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None) -> IngestSummary:
+def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None, on_item=None) -> IngestSummary:
+    """Store every input; on_item(outcome, document or None) is called after each one
+    (outcome: added, replaced, unchanged or failed)."""
     summary = IngestSummary()
     for item in iter_documents(inputs, warn=warn, conn=conn):
-        if item is None:
-            summary.unchanged += 1
-            continue
-        if isinstance(item, str):
-            summary.failed += 1
-            summary.failures.append(item)
-            continue
-        try:
-            outcome = store_document(conn, item)
-        except ValueError as e:
-            summary.failed += 1
-            summary.failures.append(str(e))
-            continue
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        outcome = _outcome(conn, item, summary)
+        if on_item is not None:
+            on_item(*outcome)
     return summary
+
+
+def _outcome(conn: sqlite3.Connection, item, summary: IngestSummary) -> tuple[str, Document | None]:
+    if item is None:
+        summary.unchanged += 1
+        return "unchanged", None
+    if isinstance(item, str):
+        summary.failed += 1
+        summary.failures.append(item)
+        return "failed", None
+    try:
+        outcome = store_document(conn, item)
+    except ValueError as e:
+        summary.failed += 1
+        summary.failures.append(str(e))
+        return "failed", item
+    setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return outcome, item
 
 
 # --- query ------------------------------------------------------------------------------------
@@ -281,9 +290,13 @@ def province_filter(name: str) -> tuple[str, list]:
 
 
 def query_indicators(conn: sqlite3.Connection, *, province: str | None = None, year: int | None = None,
-                     standard: str | None = None, kind: str | None = None) -> list[dict]:
-    """Indicator rows joined with their document, in doc_id and text order."""
+                     standard: str | None = None, kind: str | None = None, doc: str | None = None) -> list[dict]:
+    """Indicator rows joined with their document, in doc_id and text order. `doc` selects one
+    document by its doc_id or its source path."""
     where, args = [], []
+    if doc:
+        where.append("(d.doc_id = ? OR d.source = ?)")
+        args += [doc, doc]
     if province:
         cond, a = province_filter(province)
         where.append(cond)
@@ -327,20 +340,38 @@ def _cell(row: dict, col: str) -> str:
     if col == "standards":
         return ", ".join(v)
     if isinstance(v, bool):
-        return "yes" if v else ""
+        return "true" if v else "false"
     return "" if v is None else str(v)
 
 
-def format_rows(rows: list[dict], fmt: str) -> str:
+def document_rows(doc: Document) -> list[dict]:
+    """The indicator rows of one extracted Document, as query_indicators gives stored ones."""
+    prov, prov_2025 = _province_fields(doc)
+    rows = []
+    for i in doc.indicators:
+        q = i.quantity
+        rows.append({"doc_id": doc.doc_id, "province": prov, "province_2025": prov_2025,
+                     "plan": doc.plan.number if doc.plan else None, "kind": i.kind, "value": q.value,
+                     "value_max": q.value_max, "unit": q.unit, "comparator": q.comparator, "target_year": i.target_year,
+                     "period_from": i.period[0] if i.period else None, "period_to": i.period[1] if i.period else None,
+                     "per_year": i.per_year, "relative": i.relative, "subject": i.subject, "action": i.action,
+                     "standards": list(i.standards), "text": i.text, "start": i.start, "end": i.end,
+                     "source": doc.source})
+    return rows
+
+
+def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
+    """rows as json, csv (booleans true/false; excel=True starts with a UTF-8 BOM so that Excel
+    reads Vietnamese right) or an aligned table."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         w.writerow(QUERY_COLUMNS)
         for r in rows:
             w.writerow([_cell(r, c) for c in QUERY_COLUMNS])
-        return buf.getvalue()
+        return ("\ufeff" if excel else "") + buf.getvalue()
     # table: the columns an analyst scans, long text clipped
     cols = [("doc_id", 24), ("province", 18), ("kind", 6), ("value", 8), ("value_max", 9), ("unit", 20),
             ("comparator", 10), ("target_year", 11), ("period", 9), ("per_year", 8), ("standards", 16),
@@ -384,17 +415,34 @@ def ingest_command(inputs, db):
 
     INPUT is a file, a folder (searched recursively for .txt .html .htm .docx .pdf), a glob, or
     the .jsonl output of 'nscl-extract batch' (made without --no-text). The same text is stored
-    once; a changed document (same source or doc_id) replaces its old rows. Exit status 1 when
-    some input failed.
+    once; a changed document (same source or doc_id) replaces its old rows. Prints a line per
+    stored document (added or replaced, doc_id, source) on stdout. Exit status 1 when some
+    input failed or there was nothing to ingest.
     """
+    from .batch import expand_inputs, finish
+    from .cli_io import detail, fail, progress, warn
+
     path = Path(db) if db else default_db_path()
+    files = [i for i in inputs if not i.lower().endswith(".jsonl")]
+    n_files = len(expand_inputs(files))
+    if not n_files and len(files) == len(inputs):
+        fail(f"nothing to ingest: no .txt .html .htm .docx .pdf file in {' '.join(inputs)}")
     conn = connect(path)
+
+    def done(outcome: str, doc: Document | None) -> None:
+        if doc is not None and outcome in ("added", "replaced"):
+            click.echo(f"{outcome}\t{doc.doc_id}\t{doc.source}")
+        elif outcome == "unchanged":
+            detail("unchanged: a document already stored")
+        bar.advance()
+
     try:
-        summary = ingest(conn, inputs, warn=lambda m: click.echo(f"warning: {m}", err=True))
+        with progress(n_files if len(files) == len(inputs) else None, "ingesting") as bar:
+            summary = ingest(conn, inputs, warn=warn, on_item=done)
     finally:
         conn.close()
-    from .batch import finish
-
+    if not (summary.added or summary.replaced or summary.unchanged or summary.failed):
+        fail(f"nothing to ingest in {' '.join(inputs)}")
     finish(summary, path)
 
 
@@ -404,18 +452,31 @@ def ingest_command(inputs, db):
 @click.option("--year", type=int, help="Indicators due that year or in a period containing it.")
 @click.option("--standard", help="A standard id, e.g. \"ISO 9001\", \"5S\", \"VietGAP\".")
 @click.option("--kind", type=click.Choice(["target", "result"]))
+@click.option("--doc", "doc", metavar="DOC_ID|SOURCE", help="Only this document (its doc_id or source path).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def query_command(db, province, year, standard, kind, fmt):
-    """List stored indicators, filtered by province, year, standard and kind."""
+@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel.")
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help='Write here ("-": stdout, the default).')
+def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path):
+    """List stored indicators, filtered by province, year, standard, kind and document."""
+    from .cli_io import output, warn, wrote
+    from .paths import check_output
+
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel goes with --format csv")
+    check_output(out_path)
     path = Path(db) if db else default_db_path()
     conn = connect(path, create=False)
     try:
-        rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind)
+        rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind, doc=doc)
+        if doc and not conn.execute("SELECT 1 FROM documents WHERE doc_id = ? OR source = ?", (doc, doc)).fetchone():
+            raise click.ClickException(f"no document {doc!r} in {path} (give its doc_id or source path)")
     finally:
         conn.close()
     if province:
         from .provinces import province_2025
 
         if province_2025(province) is None:
-            click.echo(f"warning: {province!r} is not a province name I know; matched by spelling only", err=True)
-    click.echo(format_rows(rows, fmt), nl=False)
+            warn(f"{province!r} is not a province name I know; matched by spelling only")
+    with output(out_path, newline="" if fmt == "csv" else None) as out:
+        out.write(format_rows(rows, fmt, excel=excel))
+    wrote(out_path, f"{len(rows)} indicators")
