@@ -10,12 +10,14 @@ from . import rules
 from .provinces import province_2025
 from .rules import new_style
 from .schema import Citation, Date, Province
+from .spans import Taken
 
 # "UBND tỉnh ban hành": a provincial issuer that does not repeat its name.
 _NAMELESS_ISSUER = regex.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)(?!\s+\p{Lu})")
 _NUMBER_LINE = regex.compile(r"Số\s*(?:hiệu)?\s*[:|]\s*(?:\|\s*)?$", regex.I)
 _LOWER = regex.compile(r"\p{Ll}")
 _TIME = regex.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+_PLACE_DATE = regex.compile(r"[|\s]*\p{Lu}[\p{L} .\-]{1,40},\s*ngày\b")
 _LEGAL_DATE_LINE = regex.compile(r"\p{Lu}[\p{L} .\-]{1,40},\s*(?:ngày\s*)?$", regex.I)
 
 
@@ -34,8 +36,10 @@ def _compiled():
     letterhead = regex.compile(rf"^[ \t]*(?:TỈNH|THÀNH PHỐ|UBND TỈNH|UBND THÀNH PHỐ)\s+(?P<name>{name_alt})[ \t]*$", regex.I | regex.M)
     weak = regex.compile(rf"(?<!\w)(?:{unit})\s*(?P<name>{name_alt})", regex.I)
     headline = regex.compile(rf"^[ \t]*(?P<name>{name_alt})\s*:", regex.I | regex.M)
+    place_date = regex.compile(rf"^[ \t|]*(?P<name>{name_alt})\s*,\s*ngày\b", regex.I | regex.M)
+    bare = regex.compile(rf"(?P<name>{name_alt})")  # case matters: "Hòa Bình", not "hòa bình" (peace)
     cues = regex.compile(rules.alternation(data["byline_cues"]), regex.I)
-    return data, strong, letterhead, weak, headline, cues
+    return data, strong, letterhead, weak, headline, place_date, bare, cues
 
 
 def find_published(text: str, dates: list[Date], meta_published: str | None = None) -> str | None:
@@ -64,26 +68,60 @@ def _nth_line_end(text: str, n: int) -> int:
     return pos
 
 
-def find_province(text: str) -> Province | None:
-    """The province the document is about, named as the document writes it, or None."""
-    _, strong, letterhead, weak, headline, _ = _compiled()
+def find_province(text: str, title: str | None = None, skip: list[tuple[int, int]] = ()) -> Province | None:
+    """The province the document is about, by votes over every way the page names it (weights
+    in rules/document.yml): the issuer ("UBND tỉnh X"), a letterhead line ("TỈNH X"), a legal
+    text's place-and-date line ("X, ngày ..."), a headline that opens with the name ("X: ...",
+    "X lên kế hoạch ...") or names it (`title`), "tỉnh X" / "thành phố X", and the bare name.
+    Names inside `skip` (page furniture, related-article links) do not vote. A name named in a
+    strong place (all but "tỉnh X" and the bare name) wins with the most votes, more than any
+    other; a name only mentioned wins when it is the only one, or has at least `min_votes` and
+    twice the votes of all others together (a national page names several provinces)."""
+    data, strong, letterhead, weak, headline, place_date, bare, _ = _compiled()
+    w = data["province_votes"]
     folded = new_style(text)
     score: Counter = Counter()
     first_as_written: dict[str, str] = {}
-    head = folded[:_nth_line_end(folded, 12)]
-    for rx, weight, where in ((letterhead, 3, folded), (headline, 3, head), (weak, 1, folded)):
-        for m in rx.finditer(where):
-            written = text[m.start("name"):m.end("name")]
-            key = province_2025(written)
-            if key is None:
-                continue
-            issuer = rx is weak and strong.search(folded, max(0, m.start() - 50), m.start())
-            score[key] += weight + (3 if issuer else 0)  # "UBND tỉnh X": the issuer names it
-            first_as_written.setdefault(key, written)
+    counted = set()  # where voted names end: each position votes once, with its strongest weight
+    strong_keys = set()
+    skipped = Taken(skip)
+    head_end = _nth_line_end(folded, 12)
+    title_span = None
+    if title:
+        i = text.find(title, 0, head_end + len(title))
+        title_span = (i, i + len(title)) if i >= 0 else None
+
+    def vote(m, weight, strong=True):
+        written = text[m.start("name"):m.end("name")]
+        key = province_2025(written)
+        if key is None or m.end("name") in counted or skipped.overlaps(m.start("name"), m.end("name")):
+            return
+        score[key] += weight
+        first_as_written.setdefault(key, written)
+        counted.add(m.end("name"))
+        if strong:
+            strong_keys.add(key)
+
+    for m in letterhead.finditer(folded):
+        vote(m, w["letterhead"])
+    for m in headline.finditer(folded, 0, head_end):
+        vote(m, w["headline"])
+    for m in place_date.finditer(folded):
+        vote(m, w["place_date"])
+    for m in weak.finditer(folded):
+        issuer = bool(strong.search(folded, max(0, m.start() - 50), m.start()))
+        vote(m, w["issuer"] if issuer else w["unit"], issuer)
+    for m in bare.finditer(folded):
+        in_title = title_span is not None and title_span[0] <= m.start() < title_span[1]
+        vote(m, w["title"] if in_title else w["bare"], in_title)
     if not score:
         return None
-    key, best = score.most_common(1)[0]
-    if best < 2 and (len(score) > 1 or not _NAMELESS_ISSUER.search(text)):
+    ranked = score.most_common(2)
+    key, best = ranked[0]
+    others = sum(score.values()) - best
+    if ranked[1:] and ranked[1][1] == best:
+        return None
+    if key not in strong_keys and others and (best < w["min_votes"] or best < 2 * others):
         return None
     written = first_as_written[key]
     name = written if not written.isupper() else written.title()
@@ -109,15 +147,44 @@ def find_plan(text: str, citations: list[Citation], province: Province | None) -
 
 
 def find_title(text: str, furniture: list[tuple[int, int]]) -> str | None:
-    """The headline: the first line of at least four words with lower-case letters that is
-    not furniture, a greeting or a time stamp."""
-    pos = 0
+    """The headline: the first line that is an official text's type line ("KẾ HOẠCH", "NGHỊ
+    QUYẾT", alone on its line), with the name on the line after it (and its capitalised
+    continuation lines) joined by a space; or that has at least `title_min_words` words with
+    lower-case letters and is not furniture, the national motto, a letterhead, a place-and-date
+    line, a breadcrumb, a greeting or a time stamp (rules/document.yml)."""
+    data = rules.load("document")
+    skip, crumb, doc_type = _title_rules()
+    lines, pos = [], 0
     for line in text.splitlines(keepends=True):
-        s, body = pos, line.strip()
+        lines.append((pos, line.strip()))
         pos += len(line)
-        if any(a <= s < b for a, b in furniture):
+    for k, (s, body) in enumerate(lines):
+        if any(a <= s < b for a, b in furniture) or skip.match(body) or crumb.fullmatch(body) \
+                or _PLACE_DATE.match(body):
             continue
-        if len(body.split()) >= 4 and _LOWER.search(body) and not _TIME.search(body) and "|" not in body \
-                and not body.lower().startswith(("chào mừng", "tìm kiếm", "trang chủ")) and len(body) <= 300:
+        if k < data["head_lines"] and doc_type.fullmatch(body):
+            name = []
+            for _, nxt in lines[k + 1:k + 8]:
+                if not nxt.strip("|-_ ") or skip.match(nxt) or (name and _LOWER.search(nxt)):
+                    if name or nxt.strip("|-_ "):
+                        break
+                    continue
+                name.append(nxt)
+                if _LOWER.search(nxt):
+                    break
+            if name:
+                return " ".join([body] + name)
+        words = [w for w in body.split() if any(c.isalnum() for c in w)]
+        if len(words) >= data["title_min_words"] and _LOWER.search(body) and not _TIME.search(body) \
+                and "|" not in body and len(body) <= 300:
             return body
     return None
+
+
+@lru_cache(maxsize=1)
+def _title_rules():
+    data = rules.load("document")
+    skip = regex.compile(rf"\s*(?:{rules.alternation(data['not_title'])})")
+    crumb = regex.compile(r"[^\d\-–>»/|]{1,30}(?:\s+[\-–>»/|]\s+[^\d\-–>»/|]{1,30})+")
+    doc_type = regex.compile(rf"(?:{rules.alternation(data['document_types'])})")
+    return skip, crumb, doc_type

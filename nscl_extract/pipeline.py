@@ -60,8 +60,9 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
     amounts = with_roles(text, amounts)
-    province = find_province(text)
-    doc = Document(doc_id=doc_id, source=source, title=title or find_title(text, furniture), published=published,
+    title = title or find_title(text, furniture)
+    province = find_province(text, title, furniture + related)
+    doc = Document(doc_id=doc_id, source=source, title=title, published=published,
                    province=province, plan=find_plan(text, citations, province), text=text,
                    citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
                    amounts=amounts, standards=standards, warnings=list(warnings or []))

@@ -45,24 +45,25 @@ def blocks(text: str) -> list[Block]:
                 out.append(cur)
             cur = None
             continue
-        if cur is not None and _continues(text[cur[0]:cur[1]], body):
-            cur = (cur[0], e, cur[2])
+        if cur is not None and _continues(last, body):
+            cur, last = (cur[0], e, cur[2]), body
             continue
         if cur:
             out.append(cur)
-        cur = (s, e, bool(_BULLET.match(body)))
+        cur, last = (s, e, bool(_BULLET.match(body))), body
     if cur:
         out.append(cur)
     return [Block(*b) for b in out]
 
 
 def _continues(prev: str, line: str) -> bool:
-    """A hard-wrapped line: the previous one does not end a sentence, this one is no bullet or
-    heading, and it starts lower case or the previous line is long (the wrap width)."""
+    """A hard-wrapped line: the previous line (`prev`, never the whole block: that would be
+    quadratic in a long block) does not end a sentence, this one is no bullet or heading, and
+    it starts lower case or the previous line is long (the wrap width)."""
     p, l = prev.rstrip(), line.lstrip()
     if not p or p[-1] in ".;:!?|" or not l or _BULLET.match(line) or _HEADING.match(l):
         return False
-    return l[0].islower() or len(p.rsplit("\n", 1)[-1]) >= 60
+    return l[0].islower() or len(p) >= 60
 
 
 @lru_cache(maxsize=256)
