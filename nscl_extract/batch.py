@@ -265,6 +265,7 @@ def _die_with_parent() -> None:
 def _worker_loop(conn, max_bytes: int, with_text: bool) -> None:
     """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it."""
     _die_with_parent()
+    conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
     while True:
         try:
             task = conn.recv()
@@ -292,6 +293,7 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_loop, args=(child, max_bytes, with_text), daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False
         self.task: tuple[int, str] | None = None
         self.started = 0.0
 
@@ -326,6 +328,10 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     gets an error record. Workers die with the batch (parent-death signal).
     """
     if workers <= 1 or len(sources) <= 1:
+        if time_limit and sources:
+            from .pipeline import warm_up
+
+            warm_up()  # loading the models is no document's time
         for s in sources:
             yield process_one(s, max_bytes, with_text, time_limit=time_limit)
         return
@@ -361,7 +367,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     try:
         while nxt < len(sources):
             for w in list(pool):
-                if w.task is None and todo and todo[0][0] < nxt + window:
+                if w.ready and w.task is None and todo and todo[0][0] < nxt + window:
                     i, s = todo.popleft()
                     try:
                         w.give(i, s)
@@ -369,12 +375,23 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                         todo.appendleft((i, s))
                         w.task = None
                         replace(w)
+            starting = [w for w in pool if not w.ready]
             busy = [w for w in pool if w.task is not None]
             timeout = None
             if time_limit and busy:
                 timeout = max(0.0, min(w.started for w in busy) + time_limit - time.monotonic())
-            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout))
+            ready = set(wait([w.conn for w in busy + starting] + [w.proc.sentinel for w in busy + starting], timeout))
             now = time.monotonic()
+            for w in starting:
+                if w.conn in ready:
+                    try:
+                        w.ready = w.conn.recv() is None
+                    except (EOFError, OSError):
+                        w.ready = False
+                    if not w.ready:
+                        raise BatchError("a worker process could not start")
+                elif w.proc.sentinel in ready:
+                    raise BatchError(f"a worker process could not start (exit status {w.proc.exitcode})")
             for w in busy:
                 if w.conn in ready:
                     try:
