@@ -24,8 +24,10 @@ def cli():
 @click.option("--table", is_flag=True, help="Print the indicators as an aligned table instead of JSON.")
 def extract(files, output, fmt, no_text, table):
     """Extract FILE... (txt, html, docx, pdf; "-" reads stdin)."""
+    from .paths import check_output
     from .pipeline import extract_file
 
+    check_output(output)
     docs, failed = [], 0
     for f in files:
         try:
@@ -33,6 +35,15 @@ def extract(files, output, fmt, no_text, table):
         except LoadError as e:
             click.echo(f"error: {e}", err=True)
             failed += 1
+    try:
+        _write_documents(docs, output, fmt, no_text, table, len(files))
+    except OSError as e:  # a full disk ...
+        raise click.ClickException(f"cannot write {output or 'the output'}: {e.strerror or e}") from None
+    if failed or not docs:
+        sys.exit(1)
+
+
+def _write_documents(docs, output, fmt, no_text, table, n_files) -> None:
     out = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
         if table:
@@ -41,21 +52,21 @@ def extract(files, output, fmt, no_text, table):
             for d in docs:
                 out.write(indicator_table(d) + "\n")
         else:
-            fmt = fmt or ("json" if len(files) == 1 else "jsonl")
+            fmt = fmt or ("json" if n_files == 1 else "jsonl")
             if not docs:
-                sys.exit(1)
+                return
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
             if fmt == "jsonl":
-                for d in dicts:
-                    out.write(json.dumps(d, ensure_ascii=False) + "\n")
+                from .jsonl import stream_writer
+
+                stream_writer(out).write_all(dicts)
             else:
-                payload = dicts[0] if len(files) == 1 and dicts else dicts
+                payload = dicts[0] if n_files == 1 and dicts else dicts
                 out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        out.flush()
     finally:
         if output:
             out.close()
-    if failed:
-        sys.exit(1)
 
 
 # --- commands defined in their own modules (one line each) ---

@@ -517,10 +517,15 @@ def render_review(doc: Document, gold=None) -> str:
 
 def load_document(path: str) -> Document:
     """A document file to extract, or the JSON output of `nscl-extract extract` (with its text)."""
+    from .loaders import LoadError, check_regular
+
     if path.lower().endswith(".json") and path != "-":
         try:
+            check_regular(path)  # a FIFO would block the read
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
+        except LoadError as e:
+            raise click.ClickException(str(e)) from None
+        except (OSError, ValueError, RecursionError) as e:
             raise click.ClickException(f"{path}: not readable JSON: {e}")
         if isinstance(data, list):
             if len(data) != 1:
@@ -528,8 +533,11 @@ def load_document(path: str) -> Document:
             data = data[0]
         if not isinstance(data, dict) or "doc_id" not in data:
             raise click.ClickException(f"{path}: not the JSON of an extracted document")
-        return Document.from_json_dict(data)
-    from .loaders import LoadError
+        try:
+            return Document.from_json_dict(data)
+        except ValueError as e:  # pydantic's ValidationError: valid JSON, not a Document
+            raise click.ClickException(f"{path}: not the JSON of an extracted document "
+                                       f"({str(e).splitlines()[0]})") from None
     from .pipeline import extract_file
 
     try:
@@ -552,6 +560,9 @@ def show_command(file, output, gold_path):
     the indicators (click a row to see its clause), and with --gold marks misses and
     spurious items as 'nscl-extract score' counts them.
     """
+    from .paths import check_output
+
+    check_output(output)
     gold = None
     if gold_path:
         from .gold import GoldFileError, read_gold_file
@@ -568,7 +579,10 @@ def show_command(file, output, gold_path):
     except ValueError as e:
         raise click.ClickException(str(e))
     if output:
-        Path(output).write_text(page, encoding="utf-8")
+        try:
+            Path(output).write_text(page, encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
         click.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.write(page)
