@@ -181,13 +181,16 @@ def connect(path: str | os.PathLike, create: bool = True, make_folder: bool = Fa
         else:
             raise StoreError(f"--db {path}: no such folder: {path.parent}")
     try:
-        if create:
-            conn = sqlite3.connect(path, timeout=30)
-        else:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
-        kind = _check_ours(conn, path)
+        try:
+            conn = _open(path, create)
+            kind = _check_ours(conn, path)
+        except sqlite3.OperationalError:
+            if create or os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+                raise
+            # a read-only WAL store in a read-only folder: SQLite cannot make its -shm file; nobody
+            # can be writing to it either, so it is read as an immutable file
+            conn = _open(path, create, immutable=True)
+            kind = _check_ours(conn, path)
     except sqlite3.Error as e:
         raise StoreError(f"{path}: {_describe(e)}") from None
     if not create and kind == "new":
@@ -201,6 +204,17 @@ def connect(path: str | os.PathLike, create: bool = True, make_folder: bool = Fa
         conn.close()
         raise StoreError(f"{path}: {_describe(e)}") from None
     conn.create_function("name_key", 1, _name_key, deterministic=True)
+    return conn
+
+
+def _open(path: Path, create: bool, immutable: bool = False) -> sqlite3.Connection:
+    if create:
+        conn = sqlite3.connect(path, timeout=30)
+    else:
+        mode = "?mode=ro&immutable=1" if immutable else "?mode=ro"
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}{mode}", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
     return conn
 
 
