@@ -44,6 +44,8 @@ def extract(files, output, fmt, no_text, table):
 
 
 def _write_documents(docs, output, fmt, no_text, table, n_files) -> None:
+    if not docs:
+        return  # nothing extracted: an existing output stays as it was
     out = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
         if table:
@@ -53,15 +55,13 @@ def _write_documents(docs, output, fmt, no_text, table, n_files) -> None:
                 out.write(indicator_table(d) + "\n")
         else:
             fmt = fmt or ("json" if n_files == 1 else "jsonl")
-            if not docs:
-                return
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
             if fmt == "jsonl":
                 from .jsonl import stream_writer
 
                 stream_writer(out).write_all(dicts)
             else:
-                payload = dicts[0] if n_files == 1 and dicts else dicts
+                payload = dicts[0] if n_files == 1 else dicts
                 out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         out.flush()
     finally:

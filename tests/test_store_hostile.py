@@ -274,13 +274,14 @@ def test_a_province_name_with_dollar_signs_draws_in_the_chart(tmp_path):
 
     path = tmp_path / "s.db"
     conn = store.connect(path)
-    doc = make_doc("d1", "Lào $Cai$ 100$", None, LAO_CAI)
-    doc.province = Province(name="Lào $Cai$ 100$")
+    name = "Lào $Cai_$"  # two dollars: mathtext would parse "$Cai_$" as a (broken) formula
+    doc = make_doc("d1", name, None, LAO_CAI)
+    doc.province = Province(name=name)
     store.store_document(conn, doc)
     conn.close()
     res = CliRunner().invoke(cli, ["report", "--db", str(path)])
     assert res.exit_code == 0, res.output
-    assert "Lào $Cai$ 100$" in res.output
+    assert name in res.output and "<svg" in res.output
 
 
 # --- 9, 11. wrong output --------------------------------------------------------------------------------------
