@@ -1,0 +1,55 @@
+"""The real-page set: its texts are third-party pages kept out of git (corpus/real, see
+docs/real-pages.md). When they are present, every text must be the one the gold was
+labelled on (sha256 in gold/real/INDEX.tsv) and every gold file must check."""
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from nscl_extract.gold import check_gold
+
+ROOT = Path(__file__).resolve().parents[1]
+INDEX = ROOT / "gold" / "real" / "INDEX.tsv"
+TEXTS = ROOT / "corpus" / "real"
+GOLD = {"dev": ROOT / "gold" / "real", "final": ROOT / "gold" / "real" / "final"}
+
+
+def rows() -> list[dict]:
+    with INDEX.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def test_index_and_gold_files_agree():
+    """Committed and checkable without the texts: one gold file per indexed page, in its split."""
+    index = rows()
+    assert len(index) >= 60 and {r["split"] for r in index} == {"dev", "final"}
+    assert len({r["url"] for r in index}) == len(index), "a page is indexed twice"
+    for r in index:
+        assert r["query"].strip() and len(r["sha256"]) == 64
+        assert (GOLD[r["split"]] / f"{r['id']}.json").is_file(), f"no gold for {r['id']}"
+    for split, folder in GOLD.items():
+        ids = {p.stem for p in folder.glob("*.json")}
+        assert ids == {r["id"] for r in index if r["split"] == split}
+
+
+needs_texts = pytest.mark.skipif(not TEXTS.is_dir() or not any(TEXTS.glob("*.txt")),
+                                 reason="corpus/real is absent: re-collect it as docs/real-pages.md says")
+
+
+@needs_texts
+def test_texts_are_the_labelled_ones():
+    changed = []
+    for r in rows():
+        path = TEXTS / f"{r['id']}.txt"
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != r["sha256"]:
+            changed.append(r["id"])
+    assert not changed, f"texts differ from the labelled ones (re-collect them): {changed}"
+
+
+@needs_texts
+@pytest.mark.parametrize("split", sorted(GOLD))
+def test_gold_checks_against_the_texts(split):
+    assert check_gold(GOLD[split], TEXTS) == []
