@@ -55,6 +55,18 @@ class Record:
         return self.value is None and self.error is None
 
 
+def _why(e: jsonlines.InvalidLineError) -> str:
+    msg = str(e).split(" (line ")[0]
+    if msg == "line contains null value":
+        return "null, not a JSON object"
+    if msg == "line does not match requested type":
+        try:
+            return f"a JSON {type(loads(e.line)).__name__}, not a JSON object"
+        except (ValueError, RecursionError):
+            pass
+    return msg
+
+
 def records(fp: IO[bytes] | Iterable[bytes]) -> Iterator[Record]:
     """Each line of a binary file as a Record (a JSON object or the reason it is not one)."""
     seen: list[bytes] = [b""]
@@ -73,7 +85,7 @@ def records(fp: IO[bytes] | Iterable[bytes]) -> Iterator[Record]:
         except EOFError:
             return
         except jsonlines.InvalidLineError as e:
-            value, error = None, str(e).split(" (line ")[0]
+            value, error = None, _why(e)
         n += 1
         raw = seen[0]
         if error is not None and not raw.strip():
