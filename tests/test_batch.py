@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from docbuilders import CORPUS, make_docx, make_pdf, seed_text
@@ -242,18 +243,19 @@ def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path, mo
     assert (tmp_path / "ref.jsonl").read_bytes() == out.read_bytes()
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
+def processes() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session ...)."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
+                    yield int(entry), f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
                 continue
-            if ppid == pid:
-                kids.append(int(entry))
-    return kids
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, fields in processes() if int(fields[1]) == pid]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")

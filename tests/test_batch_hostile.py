@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from docbuilders import make_docx
-from test_batch import CLI, ENV, is_error, many_small_files, paragraphs, read_lines, run_cli
+from test_batch import CLI, ENV, is_error, many_small_files, paragraphs, processes, read_lines, run_cli
 
 from nscl_extract.batch import expand_inputs
 
@@ -182,17 +182,8 @@ def test_a_small_docx_that_expands_past_the_size_limit_is_refused(tmp_path):
 # --- 8. kill -9 of the batch leaves no process behind ---------------------------------------------------
 
 def _session(sid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(entry))
-    return found
+    """The live processes of a session (a batch started with start_new_session and its helpers)."""
+    return [p for p, fields in processes() if int(fields[3]) == sid and fields[0] != "Z"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
