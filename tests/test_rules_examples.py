@@ -110,6 +110,16 @@ def _document(where, ex):
         pytest.fail(f"{where}\n  " + "\n  ".join(problems), pytrace=False)
 
 
+def _quantities(where, ex):
+    """rules/numbers.yml: one table for every quantity type, so its examples run the whole
+    pipeline and list percentages, counts and amounts together in document order, each with
+    its `type`."""
+    doc = extract_text(ex["text"], published=ex.get("published"), with_indicators=False)
+    got = sorted(({**m.model_dump(by_alias=True), "type": kind} for kind in ("percentages", "counts", "amounts")
+                  for m in getattr(doc, kind)), key=lambda d: d["start"])
+    _check_list(where, got, ex.get("expect") or [])
+
+
 _QUANTITY_FIELDS = ("value", "value_max", "unit", "comparator")
 
 
@@ -153,7 +163,10 @@ OWNERS = {
     ("quantities", "percentages"): _mentions(extract_percentages),
     ("quantities", "counts"): _mentions(extract_counts),
     ("amounts", None): _mentions(extract_amounts),
-    ("numbers", None): _numbers,
+    ("numbers", "numbers"): _numbers,
+    ("numbers", "comparators"): _quantities,
+    ("numbers", "ranges"): _quantities,
+    ("numbers", "multipliers"): _quantities,
     ("furniture", None): _furniture,
     ("tables", None): _tables,
     ("document", None): _document,

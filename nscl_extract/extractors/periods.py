@@ -11,9 +11,13 @@ from ..schema import Period
 
 @lru_cache(maxsize=1)
 def _pattern():
-    join = rules.alternation(rules.load("periods")["joiners"], boundary=False)
+    data = rules.load("periods")
+    join = rules.alternation(data["joiners"], boundary=False)
+    # "giai đoạn 2016 2020": the dash lost, safe only right after a cue word
+    loose = rf"(?<=(?i:{rules.alternation(data['loose_cues'])})[ \t\u00a0]+(?P=a))[ \t\u00a0]"
     year = r"(?:19|20)\d{2}"
-    return regex.compile(rf"(?<![\d.,/\-])(?P<a>{year})\s*{join}\s*(?P<b>{year})(?![\d%]|[.,]\d)", regex.I)
+    return regex.compile(rf"(?<![\d.,/\-])(?P<a>{year})(?:\s*{join}\s*|{loose})(?P<b>{year})(?![\d%]|[.,]\d)",
+                         regex.I)
 
 
 def extract_periods(text: str) -> list[Period]:

@@ -6,7 +6,8 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import NUM, joiner, parse_number
+from ..numbers import (NUM, NUM_AFTER, NUM_BODY, SP, comparator_after, comparator_before, joiner, loose_range_cue, loose_range_ok,
+                       multiplier_value, multipliers, parse_number)
 from ..rules import new_style
 from ..schema import Quantity
 from ..words import tagged_words
@@ -23,28 +24,24 @@ def _compiled():
     join = joiner()
     sign = rules.alternation(data["percent_signs"], boundary=False)
     pct = regex.compile(
-        rf"(?P<a>{NUM})(?:[ \t\u00a0]*(?:%[ \t\u00a0]*)?{join}[ \t\u00a0]*(?P<b>{NUM}))?[ \t\u00a0]*(?P<sign>{sign})")
-    num = regex.compile(rf"(?P<a>{NUM})(?:[ \t\u00a0]*{join}[ \t\u00a0]*(?P<b>{NUM}))?")
-    comps = [(c, w) for c, ws in data["comparators"].items() for w in ws]
-    comp_alt = rules.alternation([w for _, w in comps])
-    comp_before = regex.compile(rf"({comp_alt})[ \t\u00a0]+$", regex.I)
-    comp_of = {w.lower(): c for c, w in comps}
-    suffix = regex.compile(rf"[ \t\u00a0]*{rules.alternation(data['suffix_gte'])}", regex.I)
+        rf"(?P<a>{NUM})(?:{SP}*(?:%{SP}*)?{join}{SP}*(?P<b>{NUM}))?{SP}*(?P<sign>{sign})")
+    # "đạt khoảng 55 60%": a range whose dash a scraped page lost (rules/numbers.yml loose_range)
+    loose = regex.compile(rf"(?P<a>{NUM}){SP}(?P<b>{NUM}){SP}*(?P<sign>{sign})")
+    loose_cue = regex.compile(rf"(?i:{loose_range_cue()}){SP}+$")
+    # a count may follow money's "/" ("45 tỷ đồng/1.200 hộ": the money went to that many)
+    money = rules.alternation([f for forms in rules.load("amounts")["currencies"].values() for f in forms["after"]
+                               if f.isalpha()], boundary=False)
+    first = rf"(?:(?<=(?i:{money})/){NUM_BODY}{NUM_AFTER}|{NUM})"
+    num = regex.compile(rf"(?P<a>{first})(?:{SP}*{join}{SP}*(?P<b>{NUM}))?")
+    # "từ 20 hộ đến 30 hộ": a range that repeats its unit
+    repeat = regex.compile(rf"{SP}*{join}{SP}*(?P<b>{NUM})")
+    mult = regex.compile(rf"{SP}+(?P<w>{multipliers()[1]})(?=[ \t\u00a0])", regex.I)
     units = regex.compile(rules.alternation([new_style(u) for u in data["units"]]).replace(r"\s+", r"\s*"), regex.I)
     abbr = regex.compile(rules.alternation(data["abbreviations"]))
     not_units = {new_style(w.lower()) for w in data["not_units"]}
     not_after = regex.compile(rf"{rules.alternation(data['not_after'])}[ \t\u00a0]*$")
     rate = regex.compile(rf"[ \t]?/[ \t]?({rules.alternation([new_style(r) for r in data['rates']])})", regex.I)
-    return data, pct, num, comp_before, comp_of, suffix, units, abbr, not_units, not_after, rate
-
-
-def _comparator(text: str, start: int) -> tuple[str, int]:
-    """The comparator written right before `start`, and where it begins."""
-    _, _, _, comp_before, comp_of, *_ = _compiled()
-    m = comp_before.search(text, max(0, start - 30), start)
-    if not m:
-        return "eq", start
-    return comp_of[rules.squash(m.group(1).lower())], m.start(1)
+    return data, pct, (loose, loose_cue), num, mult, units, abbr, not_units, not_after, rate, repeat
 
 
 def _values(m) -> tuple[float, float | None] | None:
@@ -55,52 +52,106 @@ def _values(m) -> tuple[float, float | None] | None:
     return (a, b) if b > a else None
 
 
+def _compared(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The comparator around a quantity (rules/numbers.yml) and the quantity's span with it."""
+    comp, start = comparator_before(text, start)
+    if (after := comparator_after(text, end)):
+        comp, end = after
+    return comp, start, end
+
+
 def extract_percentages(text: str) -> list[Quantity]:
-    _, pct, num, _, _, suffix, *_ = _compiled()
+    _, pct, (loose, loose_cue), *_ = _compiled()
     out = []
+    loose_spans = []
+    for m in loose.finditer(text):
+        a, b = parse_number(m.group("a")), parse_number(m.group("b"))
+        if not loose_range_ok(a, b) or _YEAR.fullmatch(m.group("a")) \
+                or not loose_cue.search(text, max(0, m.start() - 40), m.start()):
+            continue
+        loose_spans.append((m.start(), m.end(), a, b))
+    k = 0
     for m in pct.finditer(text):
+        while k < len(loose_spans) and loose_spans[k][1] <= m.start():
+            s, e, a, b = loose_spans[k]
+            out.append(_percentage(text, s, e, a, b))
+            k += 1
+        if k < len(loose_spans) and loose_spans[k][0] < m.end():
+            continue  # this sign belongs to the loose range
         vals = _values(m)
         start = m.start()
         if vals is None:  # "2025 - 30%": not a range, only the second number is a percentage
             start = m.start("b")
             vals = (parse_number(m.group("b")), None)
-        comp, cstart = _comparator(text, start)
-        end = m.end()
-        if (s := suffix.match(text, end, end + 40)):
-            comp, end = "gte", s.end()
-        out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
-                            comparator=comp, unit="%"))
+        out.append(_percentage(text, start, m.end(), *vals))
+    for s, e, a, b in loose_spans[k:]:
+        out.append(_percentage(text, s, e, a, b))
     return out
 
 
+def _percentage(text: str, start: int, end: int, value: float, value_max: float | None) -> Quantity:
+    comp, start, end = _compared(text, start, end)
+    return Quantity(start=start, end=end, text=text[start:end], value=value, value_max=value_max,
+                    comparator=comp, unit="%")
+
+
 def extract_counts(text: str) -> list[Quantity]:
-    """Digits followed by the noun they count (unit), abbreviations expanded."""
-    data, pct, num, _, _, suffix, *_ = _compiled()
+    """Digits (times a multiplier word) followed by the noun they count (unit), abbreviations expanded."""
+    _, _, _, num, *_, repeat = _compiled()
     out = []
+    pos = 0
     for m in num.finditer(text):
-        if not _countable(text, m):
+        if m.start() < pos or not _countable(text, m):
             continue
         vals = _values(m)
         if vals is None:
             continue
-        unit = _unit(text, m.end())
-        if unit is None:
+        found = _counted(text, m.end(), vals)
+        if found is None:
             continue
-        name, uend = unit
-        comp, cstart = _comparator(text, m.start())
-        end = uend
-        if (s := suffix.match(text, uend, uend + 40)):
-            comp, end = "gte", s.end()
+        vals, name, uend = found
+        if vals[1] is None and (r := repeat.match(text, uend)):
+            second = _counted(text, r.end(), (parse_number(r.group("b")), None))
+            if second is not None and second[1] == name and second[0][0] > vals[0]:
+                vals, uend = (vals[0], second[0][0]), second[2]
+        comp, cstart, end = _compared(text, m.start(), uend)
+        if _rate_base(text, m.start(), vals, name):
+            continue
         out.append(Quantity(start=cstart, end=end, text=text[cstart:end], value=vals[0], value_max=vals[1],
                             comparator=comp, unit=name))
+        pos = end
     return out
+
+
+def _rate_base(text: str, start: int, vals, unit: str) -> bool:
+    """"trên 1.000 dân", "trên 01 ha": the base of a rate, no count of its own."""
+    data = _compiled()[0]["rate_base"]
+    before = text[max(0, start - 12):start].rstrip().lower()
+    if not any(before.endswith(w) and (len(before) == len(w) or not before[-len(w) - 1].isalpha())
+               for w in data["words"]):
+        return False
+    return vals[1] is None and (vals[0] == 1 or unit in data["units"])
+
+
+def _counted(text: str, pos: int, vals: tuple[float, float | None]):
+    """A multiplier word (optional) and the counted noun after a number ending at `pos`:
+    (values, unit, end) or None."""
+    mult = _compiled()[4]
+    if (w := mult.match(text, pos)):  # "2,3 triệu lượt người" = 2,300,000 lượt
+        times = multiplier_value(w.group("w"))
+        vals = (round(vals[0] * times, 6), round(vals[1] * times, 6) if vals[1] is not None else None)
+        pos = w.end()
+    unit = _unit(text, pos)
+    if unit is None:
+        return None
+    return vals, unit[0], unit[1]
 
 
 _YEAR = regex.compile(r"(?:19|20)\d{2}")
 
 
 def _countable(text: str, m) -> bool:
-    *_, not_after, _ = _compiled()
+    *_, not_after, _, _ = _compiled()
     s = m.start()
     if not_after.search(text, max(0, s - 25), s):
         return False
@@ -115,7 +166,7 @@ def _countable(text: str, m) -> bool:
 
 def _unit(text: str, pos: int) -> tuple[str, int] | None:
     """The counted noun after a number: (unit, end) or None."""
-    data, _, _, _, _, _, units, abbr, not_units, _, rate = _compiled()
+    data, _, _, _, _, units, abbr, not_units, _, rate, _ = _compiled()
     gap = _GAP.match(text, pos, pos + 40)
     if not gap:
         return None

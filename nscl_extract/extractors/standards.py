@@ -9,7 +9,9 @@ from .. import rules
 from ..spans import Taken
 from ..schema import Standard
 
+_NAME_END = regex.compile(r"\d{4}$")  # a name ending in a year is a citation or a standard number
 _B, _E = r"(?<![\p{L}\d])", r"(?![\p{L}\d]|-\d)"
+_E_NAMED = r"(?![\p{L}\d]|-\d+(?![\p{L}\d]))"  # "Lean-6sigma" is two names; "KPI-2" none
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +27,17 @@ def _compiled():
         for lit in entry["match"]:
             pat = regex.escape(lit).replace(r"\ ", r"\s+")
             flags = regex.I if entry.get("nocase") else 0
-            named.append((len(lit), regex.compile(rf"{_B}{pat}(?:s(?=[^\p{{L}}]))?{_E}", flags), entry))
+            named.append((len(lit), regex.compile(rf"{_B}{pat}(?:s(?=[^\p{{L}}]))?{_E_NAMED}", flags), entry))
     named.sort(key=lambda x: -x[0])
-    return data, iso, iso_more, tcvn, qcvn, named
+    after = data["named_after"]
+    rest = r"(?:[A-Za-z0-9&+\-]|\.(?=[A-Za-z0-9]))*"
+    word, first = rf"[A-Za-z0-9]{rest}", rf"[A-Z]{rest}"
+    # "tiêu chuẩn Fair Trade": the name runs over Latin-script words up to punctuation or a Vietnamese word
+    as_written = regex.compile(
+        rf"(?<=(?i:{rules.alternation(after['cues'])})[ \t]+)(?P<name>{first}(?:[ \t]+{word}){{0,3}})"
+        rf"(?=[ \t]*(?:[,.;:()\n]|\Z)|[ \t]+\p{{L}}*[^\x00-\x7f\s])")
+    not_names = set(after["not_names"])
+    return data, iso, iso_more, tcvn, qcvn, named, as_written, not_names
 
 
 def _iso_id(data, sub: str | None, num: str) -> str:
@@ -37,7 +47,7 @@ def _iso_id(data, sub: str | None, num: str) -> str:
 
 
 def extract_standards(text: str) -> list[Standard]:
-    data, iso, iso_more, tcvn, qcvn, named = _compiled()
+    data, iso, iso_more, tcvn, qcvn, named, as_written, not_names = _compiled()
     out: list[Standard] = []
     taken = Taken()
 
@@ -62,4 +72,9 @@ def extract_standards(text: str) -> list[Standard]:
     for _, rx, entry in named:
         for m in rx.finditer(text):
             add(m.start(), m.end(), id=entry["id"], kind=entry["kind"])
+    for m in as_written.finditer(text):
+        name = m.group("name")
+        if name.split()[0] in not_names or _NAME_END.search(name):
+            continue
+        add(m.start("name"), m.end("name"), id=rules.squash(name), kind=data["named_after"]["kind"])
     return sorted(out, key=lambda s: s.start)

@@ -7,7 +7,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import NUM, parse_number
+from ..numbers import NUM, comparator_words, parse_number
 from ..rules import new_style
 from ..schema import Amount, Quantity
 
@@ -36,8 +36,7 @@ class TableValue:
 @lru_cache(maxsize=1)
 def _compiled():
     data = rules.load("tables")
-    q = rules.load("quantities")["comparators"]
-    comps = {w.lower(): c for c, ws in q.items() for w in ws}
+    comps = comparator_words()
     comp_alt = rules.alternation(list(comps))
     value = regex.compile(rf"(?:(?P<comp>{comp_alt})\s+)?(?P<num>{NUM})(?:\s*[-–]\s*(?P<max>{NUM}))?", regex.I)
     unit_hdr = regex.compile(rules.alternation(data["unit_headers"]), regex.I)
