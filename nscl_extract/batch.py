@@ -345,6 +345,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     attempts: dict[int, int] = {}
     pool = [_Worker(ctx, max_bytes, with_text) for _ in range(min(workers, len(sources)))]
     nxt = 0
+    failed_starts = 0
     clean = False
 
     def replace(w: _Worker, kill: bool = True) -> None:
@@ -383,15 +384,17 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
             ready = set(wait([w.conn for w in busy + starting] + [w.proc.sentinel for w in busy + starting], timeout))
             now = time.monotonic()
             for w in starting:
-                if w.conn in ready:
+                if w.conn in ready or w.proc.sentinel in ready:
                     try:
-                        w.ready = w.conn.recv() is None
+                        w.ready = w.conn.poll() and w.conn.recv() is None
                     except (EOFError, OSError):
                         w.ready = False
-                    if not w.ready:
-                        raise BatchError("a worker process could not start")
-                elif w.proc.sentinel in ready:
-                    raise BatchError(f"a worker process could not start (exit status {w.proc.exitcode})")
+                    if not w.ready:  # died while starting (killed, out of memory): try another
+                        failed_starts += 1
+                        if failed_starts > 3 * workers:
+                            raise BatchError(f"worker processes keep dying while they start "
+                                             f"(last exit status {w.proc.exitcode})")
+                        replace(w)
             for w in busy:
                 if w.conn in ready:
                     try:
