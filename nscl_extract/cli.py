@@ -77,6 +77,7 @@ from .store import ingest_command; cli.add_command(ingest_command)  # noqa: E402
 from .store import query_command; cli.add_command(query_command)  # noqa: E402,E702
 from .review import show_command; cli.add_command(show_command)  # noqa: E402,E702
 from .report import report_command; cli.add_command(report_command)  # noqa: E402,E702
+from .exchange import export_command, gold_import_command; cli.add_command(export_command); gold_group.add_command(gold_import_command)  # noqa: E402,E702
 
 
 def main():

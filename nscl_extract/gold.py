@@ -146,6 +146,9 @@ class GoldIndicator(_Strict):
     # SPEC 4 fields a labeler may add; not scored.
     action: Optional[str] = None
     standards: list[str] = Field(default_factory=list)
+    # Optional offsets of the quantity (written by `gold import`), so spans survive a round trip.
+    start: Optional[int] = Field(default=None, ge=0)
+    end: Optional[int] = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -167,6 +170,9 @@ class GoldDocument(_Strict):
     amounts: list[Annotated[GoldAmount, BeforeValidator(_amount)]] = Field(default_factory=list)
     standards: list[str] = Field(default_factory=list)
     indicators: list[GoldIndicator] = Field(default_factory=list)
+    # Optional [start, end] of each item of a mention list, in list order (written by `gold import`).
+    offsets: Optional[dict[Literal["citations", "dates", "periods", "percentages", "counts", "amounts", "standards"],
+                           list[tuple[int, int]]]] = None
 
     @field_validator("published")
     @classmethod
@@ -184,6 +190,15 @@ class GoldDocument(_Strict):
         for p in v:
             _check_period(p)
         return v
+
+    @model_validator(mode="after")
+    def _offsets_align(self):
+        for field, spans in (self.offsets or {}).items():
+            if len(spans) != len(getattr(self, field)):
+                raise ValueError(f"offsets.{field} has {len(spans)} spans for {len(getattr(self, field))} items")
+            if any(not 0 <= s < e for s, e in spans):
+                raise ValueError(f"offsets.{field}: each span is [start, end] with 0 <= start < end")
+        return self
 
     @model_validator(mode="after")
     def _percent_units(self):

@@ -124,6 +124,40 @@ class Document(BaseModel):
     def from_json_dict(cls, data: dict) -> "Document":
         return cls.model_validate(data)
 
+    def indicator_records(self) -> list[dict]:
+        """One flat dict per indicator (no nesting, no tuples), ready for pandas.DataFrame:
+        document fields, the quantity's key and span, every attribute, the clause."""
+        province = self.province
+        doc = {"doc_id": self.doc_id, "source": self.source, "title": self.title, "published": self.published,
+               "province": province.name if province else None,
+               "province_2025": province.name_2025 if province else None,
+               "plan": self.plan.number if self.plan else None}
+        records = []
+        for i, ind in enumerate(self.indicators):
+            q = ind.quantity
+            records.append({**doc, "index": i, "kind": ind.kind, "value": q.value, "value_max": q.value_max,
+                            "comparator": q.comparator, "unit": q.unit,
+                            "target_year": ind.target_year,
+                            "period_from": ind.period[0] if ind.period else None,
+                            "period_to": ind.period[1] if ind.period else None,
+                            "per_year": ind.per_year, "relative": ind.relative, "subject": ind.subject,
+                            "action": ind.action, "standards": "; ".join(ind.standards),
+                            "quantity_text": q.text, "quantity_start": q.start, "quantity_end": q.end,
+                            "text": ind.text, "start": ind.start, "end": ind.end})
+        return records
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the review page (highlighted mentions, indicator table) in a frame."""
+        import html
+
+        from .review import render_review
+
+        if self.text is None:
+            return f"<pre>{html.escape(self.model_dump_json(indent=1, by_alias=True))}</pre>"
+        page = render_review(self)
+        return (f'<iframe title="nscl-extract review of {html.escape(self.doc_id)}" srcdoc="{html.escape(page)}" '
+                'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
+
 
 class ErrorRecord(BaseModel):
     """What a batch writes for a document it could not extract."""

@@ -1,0 +1,495 @@
+"""Exchange with the annotation tools analysts use: Label Studio, doccano, spaCy's DocBin.
+
+- export: the pipeline's output as pre-annotations (Label Studio tasks with predictions and
+  the labeling config; doccano JSONL; a DocBin with span groups for training).
+- gold import: a Label Studio JSON export (corrected annotations) -> SPEC gold files. Values
+  come from the corrected spans, parsed by the same extractors the pipeline uses; indicator
+  attributes from the per-region fields. Gold written this way carries offsets (indicator
+  start/end and an `offsets` table for the mention lists) so the spans survive the round trip.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Optional
+from xml.sax.saxutils import quoteattr
+
+from . import __version__
+from .schema import Document
+
+# Mention list of the Document -> region label, and the indicator's label.
+LABELS = {"citations": "CITATION", "dates": "DATE", "periods": "PERIOD", "percentages": "PERCENTAGE",
+          "counts": "COUNT", "amounts": "AMOUNT", "standards": "STANDARD"}
+INDICATOR = "INDICATOR"
+COLOURS = {"CITATION": "#8e44ad", "DATE": "#2980b9", "PERIOD": "#16a085", "PERCENTAGE": "#d35400",
+           "COUNT": "#c0392b", "AMOUNT": "#7f8c8d", "STANDARD": "#27ae60", INDICATOR: "#f1c40f"}
+# Per-region fields of an INDICATOR region, and the document-level fields.
+REGION_FIELDS = ("kind", "flags", "target_year", "period", "subject")
+DOC_FIELDS = ("province", "plan", "published")
+MODEL_VERSION = f"nscl-extract {__version__}"
+
+
+class ExchangeError(Exception):
+    """Input that cannot be converted; the message names the task or file and the region."""
+
+
+# ---------------------------------------------------------------- Label Studio export
+
+
+def label_studio_config() -> str:
+    """The labeling config (Label Studio XML) that export's tasks and import expect."""
+    labels = "\n".join(f'    <Label value="{lab}" background="{COLOURS[lab]}"/>'
+                       for lab in [*LABELS.values(), INDICATOR])
+    region = ' toName="text" perRegion="true" visibleWhen="region-selected" whenLabelValue="INDICATOR"'
+    return f"""<View>
+  <Header value="$doc_id"/>
+  <Labels name="label" toName="text">
+{labels}
+  </Labels>
+  <Text name="text" value="$text" granularity="symbol"/>
+  <Header value="Indicator (select an INDICATOR region)"/>
+  <Choices name="kind"{region} choice="single">
+    <Choice value="target"/>
+    <Choice value="result"/>
+  </Choices>
+  <Choices name="flags"{region} choice="multiple">
+    <Choice value="per_year"/>
+    <Choice value="relative"/>
+  </Choices>
+  <TextArea name="target_year"{region} maxSubmissions="1" editable="true" placeholder="year, e.g. 2025"/>
+  <TextArea name="period"{region} maxSubmissions="1" editable="true" placeholder="from-to, e.g. 2021-2025"/>
+  <TextArea name="subject"{region} maxSubmissions="1" editable="true" placeholder="what is counted or measured"/>
+  <Header value="Document"/>
+  <TextArea name="province" toName="text" maxSubmissions="1" editable="true" placeholder="province as named, empty for national"/>
+  <TextArea name="plan" toName="text" maxSubmissions="1" editable="true" placeholder="e.g. 191/KH-UBND"/>
+  <TextArea name="published" toName="text" maxSubmissions="1" editable="true" placeholder="YYYY-MM-DD"/>
+</View>
+"""
+
+
+def _region(rid: str, start: int, end: int, text: str, label: str) -> dict:
+    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
+            "value": {"start": start, "end": end, "text": text, "labels": [label]}}
+
+
+def _region_field(rid: str, start: int, end: int, text: str, name: str, kind: str, value: Any) -> dict:
+    key = "choices" if kind == "choices" else "text"
+    return {"id": rid, "from_name": name, "to_name": "text", "type": kind,
+            "value": {"start": start, "end": end, "text": text, key: value} if kind == "choices"
+            else {"start": start, "end": end, key: [value]}}
+
+
+def _doc_field(name: str, value: str) -> dict:
+    return {"id": f"doc-{name}", "from_name": name, "to_name": "text", "type": "textarea",
+            "value": {"text": [value]}}
+
+
+def label_studio_result(doc: Document) -> list[dict]:
+    """A Document as Label Studio result items (regions, per-region fields, document fields)."""
+    out: list[dict] = []
+    n = 0
+    for field, label in LABELS.items():
+        for m in getattr(doc, field):
+            n += 1
+            out.append(_region(f"m{n}", m.start, m.end, m.text, label))
+    for i, ind in enumerate(doc.indicators, 1):
+        q, rid = ind.quantity, f"i{i}"
+        out.append(_region(rid, q.start, q.end, q.text, INDICATOR))
+        out.append(_region_field(rid, q.start, q.end, q.text, "kind", "choices", [ind.kind]))
+        flags = [f for f, on in (("per_year", ind.per_year), ("relative", ind.relative)) if on]
+        if flags:
+            out.append(_region_field(rid, q.start, q.end, q.text, "flags", "choices", flags))
+        if ind.target_year is not None:
+            out.append(_region_field(rid, q.start, q.end, q.text, "target_year", "textarea", str(ind.target_year)))
+        if ind.period is not None:
+            out.append(_region_field(rid, q.start, q.end, q.text, "period", "textarea", f"{ind.period[0]}-{ind.period[1]}"))
+        if ind.subject:
+            out.append(_region_field(rid, q.start, q.end, q.text, "subject", "textarea", ind.subject))
+    if doc.province is not None:
+        out.append(_doc_field("province", doc.province.name))
+    if doc.plan is not None:
+        out.append(_doc_field("plan", doc.plan.number))
+    if doc.published is not None:
+        out.append(_doc_field("published", doc.published))
+    return out
+
+
+def label_studio_task(doc: Document) -> dict:
+    """One Label Studio task: the text, and the pipeline's output as a prediction."""
+    if doc.text is None:
+        raise ExchangeError(f"{doc.source}: the document has no text (made with --no-text?)")
+    return {"data": {"text": doc.text, "doc_id": doc.doc_id, "source": doc.source},
+            "predictions": [{"model_version": MODEL_VERSION, "result": label_studio_result(doc)}]}
+
+
+# ---------------------------------------------------------------- doccano and spaCy export
+
+
+def doccano_record(doc: Document) -> dict:
+    """doccano's sequence-labeling JSONL record: text, [start, end, LABEL] spans, and the
+    indicators' attributes under meta (doccano has no per-span attributes)."""
+    if doc.text is None:
+        raise ExchangeError(f"{doc.source}: the document has no text (made with --no-text?)")
+    spans = [[m.start, m.end, label] for field, label in LABELS.items() for m in getattr(doc, field)]
+    spans += [[ind.quantity.start, ind.quantity.end, INDICATOR] for ind in doc.indicators]
+    spans.sort()
+    indicators = [{"start": ind.quantity.start, "end": ind.quantity.end, "kind": ind.kind,
+                   "target_year": ind.target_year, "period": list(ind.period) if ind.period else None,
+                   "per_year": ind.per_year, "relative": ind.relative, "subject": ind.subject}
+                  for ind in doc.indicators]
+    return {"text": doc.text, "label": spans,
+            "meta": {"doc_id": doc.doc_id, "source": doc.source, "indicators": indicators}}
+
+
+def write_docbin(docs: Iterable[Document], path: str | Path) -> int:
+    """A spaCy DocBin (.spacy) of the documents with span groups "nscl" (mentions) and
+    "nscl_indicators" (indicator clauses, TARGET/RESULT), for training. Returns the count."""
+    from spacy.tokens import DocBin
+
+    from .spacy_component import annotate, blank_vi
+
+    nlp = blank_vi()
+    bin_ = DocBin(attrs=[], store_user_data=False)
+    n = 0
+    for d in docs:
+        if d.text is None:
+            raise ExchangeError(f"{d.source}: the document has no text (made with --no-text?)")
+        bin_.add(annotate(nlp.make_doc(d.text), d, attach=False))
+        n += 1
+    bin_.to_disk(path)
+    return n
+
+
+# ---------------------------------------------------------------- Label Studio import -> gold
+
+
+def _chosen_result(task: dict, accept_predictions: bool) -> Optional[list[dict]]:
+    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    if annotations:
+        latest = max(annotations, key=lambda a: (a.get("updated_at") or a.get("created_at") or "", a.get("id") or 0))
+        return latest.get("result") or []
+    if accept_predictions and task.get("predictions"):
+        return task["predictions"][-1].get("result") or []
+    return None
+
+
+def _textarea(item: dict) -> Optional[str]:
+    vals = item.get("value", {}).get("text") or []
+    s = " ".join(v for v in vals if isinstance(v, str)).strip()
+    return s or None
+
+
+class _Parsed:
+    """The pipeline's mentions of one text, looked up by exact span, and parsers for a region
+    that the pipeline did not find (the annotator moved or added it)."""
+
+    def __init__(self, text: str, doc_id: str, published: Optional[str]):
+        from .pipeline import extract_text
+
+        self.text = text
+        self.published = published
+        self.doc = extract_text(text, doc_id, published=published)
+        self.by_span = {(field, m.start, m.end): m for field in LABELS for m in getattr(self.doc, field)}
+
+    def mention(self, field: str, start: int, end: int):
+        m = self.by_span.get((field, start, end))
+        if m is not None:
+            return m
+        from .extractors.amounts import extract_amounts
+        from .extractors.citations import extract_citations
+        from .extractors.dates import extract_dates
+        from .extractors.periods import extract_periods
+        from .extractors.quantities import extract_counts, extract_percentages
+        from .extractors.standards import extract_standards
+
+        parse = {"citations": extract_citations, "dates": lambda t: extract_dates(t, self.published),
+                 "periods": extract_periods, "percentages": extract_percentages, "counts": extract_counts,
+                 "amounts": extract_amounts, "standards": extract_standards}[field]
+        found = parse(self.text[start:end])
+        return found[0] if len(found) == 1 else None
+
+
+def _gold_value(field: str, m) -> Any:
+    if field == "citations":
+        return m.number
+    if field == "dates":
+        return m.value
+    if field == "periods":
+        return [m.from_, m.to]
+    if field == "standards":
+        return m.id
+    num = m.value if m.value_max is None else [m.value, m.value_max]
+    if field == "percentages":
+        return num
+    if field == "counts":
+        return [num, m.unit]
+    if m.currency != "VND":
+        return {"value": m.value, "value_max": m.value_max, "currency": m.currency}
+    return num
+
+
+def _quote(text: str, start: int, end: int, width: int = 30) -> str:
+    """A short exact substring around [start, end), cut at word boundaries."""
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    while lo > 0 and not text[lo - 1].isspace() and lo < start:
+        lo += 1
+    while hi < len(text) and not text[hi].isspace() and hi > end:
+        hi -= 1
+    q = text[lo:hi]
+    if "\n" in q:  # keep the line the quantity stands on
+        rel_s, rel_e = start - lo, end - lo
+        a = q.rfind("\n", 0, rel_s) + 1
+        b = q.find("\n", rel_e)
+        q = q[a:b if b >= 0 else None]
+    return q.strip() or text[start:end]
+
+
+def task_to_gold(task: dict, accept_predictions: bool = False) -> Optional[dict]:
+    """One exported Label Studio task -> a gold dict (SPEC 5 with offsets), or None when the
+    task has no annotation (and predictions are not accepted). Raises ExchangeError."""
+    data = task.get("data") or {}
+    text, doc_id = data.get("text"), data.get("doc_id")
+    where = f"task {task.get('id', '?')} ({doc_id or 'no doc_id'})"
+    if not isinstance(text, str) or not isinstance(doc_id, str) or not doc_id:
+        raise ExchangeError(f"{where}: data.text and data.doc_id are required")
+    result = _chosen_result(task, accept_predictions)
+    if result is None:
+        return None
+    regions: dict[str, dict] = {}
+    fields: dict[str, dict[str, dict]] = {}
+    doc_fields: dict[str, Optional[str]] = {}
+    for item in result:
+        name, value = item.get("from_name"), item.get("value") or {}
+        if item.get("type") == "labels":
+            labels = value.get("labels") or []
+            if len(labels) != 1:
+                raise ExchangeError(f"{where}: region {item.get('id')} has labels {labels}; give each region one label")
+            regions[item["id"]] = {"start": value["start"], "end": value["end"], "label": labels[0]}
+        elif name in REGION_FIELDS:
+            fields.setdefault(item.get("id"), {})[name] = item
+        elif name in DOC_FIELDS:
+            doc_fields[name] = _textarea(item)
+    parsed = _Parsed(text, doc_id, doc_fields.get("published"))
+    gold: dict[str, Any] = {"doc_id": doc_id, "province": doc_fields.get("province"), "plan": doc_fields.get("plan"),
+                            "published": doc_fields.get("published"), **{f: [] for f in LABELS}, "indicators": []}
+    offsets: dict[str, list[list[int]]] = {f: [] for f in LABELS}
+    by_label = {lab: f for f, lab in LABELS.items()}
+    for rid, r in sorted(regions.items(), key=lambda kv: (kv[1]["start"], kv[1]["end"], kv[0])):
+        s, e, label = r["start"], r["end"], r["label"]
+        if not (0 <= s < e <= len(text)):
+            raise ExchangeError(f"{where}: region {rid} [{s}, {e}) lies outside the text")
+        if label == INDICATOR:
+            gold["indicators"].append(_gold_indicator(parsed, fields.get(rid, {}), s, e, where))
+            continue
+        if label not in by_label:
+            raise ExchangeError(f"{where}: region {rid} has unknown label {label!r}")
+        field = by_label[label]
+        m = parsed.mention(field, s, e)
+        if m is None:
+            raise ExchangeError(f"{where}: region {rid} {label} {text[s:e]!r}: no {field[:-1]} can be read from it")
+        gold[field].append(_gold_value(field, m))
+        offsets[field].append([s, e])
+    gold["offsets"] = offsets
+    return gold
+
+
+def _gold_indicator(parsed: _Parsed, fields: dict[str, dict], s: int, e: int, where: str) -> dict:
+    q = parsed.mention("percentages", s, e) or parsed.mention("counts", s, e)
+    if q is None:
+        raise ExchangeError(f"{where}: INDICATOR region {parsed.text[s:e]!r}: no percentage or count can be read from it")
+    kind = (fields.get("kind", {}).get("value", {}).get("choices") or [None])[0]
+    if kind not in ("target", "result"):
+        raise ExchangeError(f"{where}: INDICATOR region {parsed.text[s:e]!r}: choose kind target or result")
+    flags = set(fields.get("flags", {}).get("value", {}).get("choices") or [])
+    year = _textarea(fields["target_year"]) if "target_year" in fields else None
+    period = _textarea(fields["period"]) if "period" in fields else None
+    try:
+        target_year = int(year) if year else None
+        period_pair = [int(x) for x in period.replace("–", "-").split("-")] if period else None
+        if period_pair is not None and len(period_pair) != 2:
+            raise ValueError(period)
+    except ValueError:
+        raise ExchangeError(f"{where}: INDICATOR region {parsed.text[s:e]!r}: target_year {year!r} or period "
+                            f"{period!r} is not a year / a 'from-to' pair") from None
+    return {"quote": _quote(parsed.text, s, e), "start": s, "end": e, "value": q.value, "value_max": q.value_max,
+            "unit": q.unit, "comparator": q.comparator, "kind": kind, "target_year": target_year,
+            "period": period_pair, "per_year": "per_year" in flags, "relative": "relative" in flags,
+            "subject": _textarea(fields["subject"]) if "subject" in fields else None}
+
+
+def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_predictions: bool = False) -> tuple[list[Path], list[str]]:
+    """Write gold files for every annotated task of a Label Studio JSON export.
+    Returns (files written, tasks skipped with the reason). Raises ExchangeError."""
+    from .gold import GoldDocument, GoldFileError, _format_validation  # noqa: F401
+    from pydantic import ValidationError
+
+    try:
+        tasks = json.loads(Path(export_path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ExchangeError(f"{export_path}: not a readable Label Studio JSON export: {e}") from None
+    if not isinstance(tasks, list):
+        raise ExchangeError(f"{export_path}: expected a JSON list of tasks (Label Studio's JSON export)")
+    golds, skipped = [], []
+    for task in tasks:
+        if not isinstance(task, dict):
+            raise ExchangeError(f"{export_path}: a task is not an object: {str(task)[:60]!r}")
+        g = task_to_gold(task, accept_predictions)
+        if g is None:
+            skipped.append(f"task {task.get('id', '?')} ({(task.get('data') or {}).get('doc_id')}): no annotation")
+            continue
+        try:
+            GoldDocument.model_validate(g)
+        except ValidationError as e:
+            raise ExchangeError(f"{export_path}: task {task.get('id', '?')} ({g['doc_id']}): {_format_validation(e)}") from None
+        golds.append(g)
+    ids = [g["doc_id"] for g in golds]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ExchangeError(f"{export_path}: several tasks for doc_id {', '.join(dup)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for g in golds:
+        path = out / f"{g['doc_id']}.json"
+        path.write_text(json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    return written, skipped
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def _documents(inputs: tuple[str, ...]) -> Iterable[Document]:
+    """Documents from files to extract, or from .jsonl output of extract/batch (with text)."""
+    import click
+
+    from .loaders import LoadError
+    from .pipeline import extract_file
+
+    for path in inputs:
+        if path.lower().endswith(".jsonl"):
+            try:
+                lines = Path(path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as e:
+                raise click.ClickException(f"{path}: cannot read: {e}")
+            for n, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError as e:
+                    raise click.ClickException(f"{path}:{n}: not JSON: {e}")
+                if isinstance(data, dict) and "error" in data and "text" not in data:
+                    click.echo(f"warning: {path}:{n}: error record for {data.get('doc_id')}: skipped", err=True)
+                    continue
+                if not isinstance(data, dict) or "doc_id" not in data:
+                    raise click.ClickException(f"{path}:{n}: not an extracted document")
+                yield Document.from_json_dict(data)
+        else:
+            try:
+                yield extract_file(path)
+            except LoadError as e:
+                raise click.ClickException(str(e))
+
+
+def _export_command():
+    import click
+
+    @click.command("export")
+    @click.argument("inputs", nargs=-1)
+    @click.option("--format", "fmt", type=click.Choice(["label-studio", "doccano", "spacy"]), required=False,
+                  help="label-studio: tasks JSON with predictions; doccano: JSONL; spacy: a DocBin (.spacy).")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (required for spacy; else stdout).")
+    @click.option("--print-config", is_flag=True, help="Print the Label Studio labeling config and exit.")
+    def export_command(inputs, fmt, output, print_config):
+        """Export the pipeline's output for annotation tools.
+
+        INPUTS are documents (txt, html, docx, pdf) or JSONL written by extract/batch (with text).
+
+        \b
+        Examples:
+          nscl-extract export --print-config > label_config.xml
+          nscl-extract export --format label-studio corpus/*.txt -o tasks.json
+          nscl-extract export --format doccano out.jsonl -o doccano.jsonl
+          nscl-extract export --format spacy corpus/ -o train.spacy
+        Then, after correcting the tasks in Label Studio and exporting them as JSON:
+          nscl-extract gold import export.json -o gold/
+        """
+        import sys
+
+        if print_config:
+            click.echo(label_studio_config(), nl=False)
+            return
+        if not fmt or not inputs:
+            raise click.UsageError("give --format and at least one input (or --print-config)")
+        expanded: list[str] = []
+        for p in inputs:
+            if Path(p).is_dir():
+                expanded += sorted(str(f) for f in Path(p).iterdir() if f.is_file() and not f.name.startswith("."))
+            else:
+                expanded.append(p)
+        if output and output != "-" and not Path(output).resolve().parent.is_dir():
+            raise click.ClickException(f"{output}: the folder does not exist")
+        try:
+            if fmt == "spacy":
+                if not output or output == "-":
+                    raise click.UsageError("--format spacy writes a binary DocBin: give -o FILE.spacy")
+                n = write_docbin(_documents(tuple(expanded)), output)
+                click.echo(f"wrote {n} document(s) to {output}", err=True)
+                return
+            if fmt == "label-studio":
+                payload = json.dumps([label_studio_task(d) for d in _documents(tuple(expanded))],
+                                     ensure_ascii=False, indent=1) + "\n"
+            else:
+                payload = "".join(json.dumps(doccano_record(d), ensure_ascii=False) + "\n"
+                                  for d in _documents(tuple(expanded)))
+        except ExchangeError as e:
+            raise click.ClickException(str(e))
+        if output and output != "-":
+            Path(output).write_text(payload, encoding="utf-8")
+            click.echo(f"wrote {output}", err=True)
+            if fmt == "label-studio":
+                cfg = Path(output).with_suffix(".label_config.xml")
+                cfg.write_text(label_studio_config(), encoding="utf-8")
+                click.echo(f"labeling config: {cfg}", err=True)
+        else:
+            sys.stdout.write(payload)
+
+    return export_command
+
+
+def _gold_import_command():
+    import click
+
+    @click.command("import")
+    @click.argument("export_file", type=click.Path(dir_okay=False))
+    @click.option("-o", "--output", "out_dir", default="gold", show_default=True, type=click.Path(file_okay=False),
+                  help="Folder for the gold files (created if missing).")
+    @click.option("--accept-predictions", is_flag=True,
+                  help="Use a task's prediction when it has no annotation (default: skip the task).")
+    def gold_import_command(export_file, out_dir, accept_predictions):
+        """Turn a Label Studio JSON export into gold files (SPEC section 5, with offsets).
+
+        Values are read from the corrected spans by the pipeline's own parsers; indicator
+        attributes from the per-region fields of INDICATOR regions.
+
+        \b
+        Example:
+          nscl-extract gold import project-1-at-2026-12-02.json -o gold/ && nscl-extract gold check gold
+        """
+        try:
+            written, skipped = import_label_studio(export_file, out_dir, accept_predictions)
+        except ExchangeError as e:
+            raise click.ClickException(str(e))
+        for s in skipped:
+            click.echo(f"skipped {s}", err=True)
+        for p in written:
+            click.echo(str(p))
+        if not written:
+            raise click.ClickException(f"{export_file}: no annotated task to import")
+
+    return gold_import_command
+
+
+export_command = _export_command()
+gold_import_command = _gold_import_command()
