@@ -9,6 +9,7 @@ processes only the inputs that have no line yet. Every engine produces the same 
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import os
@@ -16,6 +17,7 @@ import re
 import signal
 import stat
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -783,13 +785,25 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
+    from .cli_io import quiet, warn
+    from .paths import check_output
+
+    check_output(output)
+    if output == "-" and resume:
+        raise click.UsageError("--resume needs an output file, not -")
     if progress is None:
-        progress = sys.stderr.isatty()
-    warn = lambda msg: click.echo(f"warning: {msg}", err=True)  # noqa: E731
-    summary = run_batch(inputs, output, workers=workers, resume=resume, with_text=not no_text, engine=engine,
-                        scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
-                        warn=warn)
-    finish(summary, output, f" (see the error records in {output})")
+        progress = sys.stderr.isatty() and not quiet()
+    # "-": each line goes to stdout as it comes; the JSONL file is scratch in a temporary folder
+    with tempfile.TemporaryDirectory() if output == "-" else contextlib.nullcontext() as scratch:
+        target = os.path.join(scratch, "batch.jsonl") if scratch else output
+        summary = run_batch(inputs, target, workers=workers, resume=resume, with_text=not no_text, engine=engine,
+                            scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
+                            warn=warn,
+                            on_result=(lambda r: click.echo(r[1])) if scratch else None)
+    if not summary.total:
+        click.echo(f"error: no input documents in {' '.join(inputs)} (.txt .html .htm .docx .pdf)", err=True)
+        sys.exit(1)
+    finish(summary, "stdout" if output == "-" else output, f" (see the error records in {output})")
 
 
 def finish(summary, where, more_hint: str = "") -> None:
@@ -798,5 +812,7 @@ def finish(summary, where, more_hint: str = "") -> None:
         click.echo(f"failed: {failure}", err=True)
     if len(summary.failures) > 10:
         click.echo(f"failed: ... and {len(summary.failures) - 10} more{more_hint}", err=True)
-    click.echo(summary.line(where), err=True)
+    from .cli_io import note
+
+    note(summary.line(where))
     sys.exit(1 if summary.failed else 0)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
+from .cli_io import detail, fail, output, progress, verbosity_options, warn, wrote
 from .loaders import LoadError
+from .paths import check_output
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,56 +18,59 @@ def cli():
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
-              help="json: one object (a list for several files); jsonl: one line per document. Default: json for one file, jsonl for several.")
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
+              help='Write here instead of stdout ("-": stdout).')
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]), default=None,
+              help="json: one object (a list for several files); jsonl: one line per document; csv: one row per "
+                   "indicator (the columns of 'query --format csv'); table: indicators aligned for reading. "
+                   "Default: json for one file, jsonl for several.")
+@click.option("--excel", is_flag=True, help="With --format csv: start with a UTF-8 BOM and end lines with CRLF, so "
+                                            "that Excel shows Vietnamese right.")
 @click.option("--no-text", is_flag=True, help="Leave the document text out of the output.")
-@click.option("--table", is_flag=True, help="Print the indicators as an aligned table instead of JSON.")
-def extract(files, output, fmt, no_text, table):
+@click.option("--table", is_flag=True, help="Same as --format table.")
+def extract(files, out_path, fmt, excel, no_text, table):
     """Extract FILE... (txt, html, docx, pdf; "-" reads stdin)."""
     from .paths import check_output
     from .pipeline import extract_file
 
-    check_output(output)
+    fmt = "table" if table else fmt or ("json" if len(files) == 1 else "jsonl")
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel goes with --format csv")
+    check_output(out_path)
     docs, failed = [], 0
-    for f in files:
-        try:
-            docs.append(extract_file(f))
-        except LoadError as e:
-            click.echo(f"error: {e}", err=True)
-            failed += 1
-    try:
-        _write_documents(docs, output, fmt, no_text, table, len(files))
-    except OSError as e:  # a full disk ...
-        raise click.ClickException(f"cannot write {output or 'the output'}: {e.strerror or e}") from None
-    if failed or not docs:
-        sys.exit(1)
-
-
-def _write_documents(docs, output, fmt, no_text, table, n_files) -> None:
+    with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
+        for f in files:
+            try:
+                docs.append(extract_file(f))
+                detail(f"{f}: {len(docs[-1].indicators)} indicators, {len(docs[-1].amounts)} amounts")
+            except LoadError as e:
+                click.echo(f"error: {e}", err=True)
+                failed += 1
+            bar.advance()
     if not docs:
-        return  # nothing extracted: an existing output stays as it was
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout
-    try:
-        if table:
+        fail(f"no document extracted ({failed} failed)")
+    with output(out_path, newline="" if fmt == "csv" else None) as out:
+        if fmt == "table":
             from .table import indicator_table
 
             for d in docs:
                 out.write(indicator_table(d) + "\n")
-        else:
-            fmt = fmt or ("json" if n_files == 1 else "jsonl")
-            dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
-            if fmt == "jsonl":
-                from .jsonl import stream_writer
+        elif fmt == "csv":
+            from .store import document_rows, format_rows
 
-                stream_writer(out).write_all(dicts)
-            else:
-                payload = dicts[0] if n_files == 1 else dicts
-                out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        out.flush()
-    finally:
-        if output:
-            out.close()
+            out.write(format_rows([r for d in docs for r in document_rows(d)], "csv", excel=excel))
+        elif fmt == "jsonl":
+            from .jsonl import stream_writer
+
+            stream_writer(out).write_all(d.to_json_dict(with_text=not no_text) for d in docs)
+        else:
+            dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
+            payload = dicts[0] if len(files) == 1 else dicts
+            out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    wrote(out_path, f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+    if failed:
+        warn(f"{failed} of {len(files)} files failed")
+        raise SystemExit(1)
 
 
 # --- commands defined in their own modules (one line each) ---
@@ -78,6 +82,37 @@ from .store import query_command; cli.add_command(query_command)  # noqa: E402,E
 from .review import show_command; cli.add_command(show_command)  # noqa: E402,E702
 from .report import report_command; cli.add_command(report_command)  # noqa: E402,E702
 from .exchange import export_command, gold_import_command; cli.add_command(export_command); gold_group.add_command(gold_import_command)  # noqa: E402,E702
+
+# Examples shown at the end of each command's --help ("\b" keeps click from re-wrapping them).
+EXAMPLES = {
+    "extract": ["nscl-extract extract plan.txt", "nscl-extract extract a.txt b.html -o out.jsonl",
+                "nscl-extract extract --format csv --excel plan.docx -o plan.csv", "cat page.txt | nscl-extract extract -"],
+    "batch": ["nscl-extract batch archive/ -o out.jsonl --workers 2", "nscl-extract batch 'plans/**/*.pdf' -o out.jsonl --resume",
+              "nscl-extract batch archive/ -o - | jq .doc_id"],
+    "ingest": ["nscl-extract ingest corpus/", "nscl-extract ingest out.jsonl --db plans.db"],
+    "query": ['nscl-extract query --province "Bình Định" --year 2025', "nscl-extract query --doc 004_af67 --format json",
+              "nscl-extract query --kind target --format csv --excel -o targets.csv"],
+    "show": ["nscl-extract show plan.txt -o review.html --gold gold/plan.json",
+             "nscl-extract show out.jsonl -o review.html      # a page with a document picker",
+             "nscl-extract show out.jsonl --doc plan -o plan.html"],
+    "report": ["nscl-extract report -o report.html", "nscl-extract report --merged --db plans.db -o report.html"],
+    "score": ["nscl-extract score --gold gold --corpus corpus", "nscl-extract score --gold gold --pred out.jsonl --details",
+              "nscl-extract score --gold gold --corpus corpus --fail-under strict=0.80 --fail-under subject=0.75"],
+    "check": ["nscl-extract gold check gold --corpus corpus"],
+}
+
+
+def _every_command(group: click.Group):
+    for cmd in group.commands.values():
+        yield cmd
+        if isinstance(cmd, click.Group):
+            yield from _every_command(cmd)
+
+
+for _cmd in _every_command(cli):
+    _cmd.params.extend(verbosity_options())
+    if _cmd.name in EXAMPLES:
+        _cmd.epilog = "\b\nExamples:\n" + "\n".join("  " + e for e in EXAMPLES[_cmd.name])
 
 
 def main():

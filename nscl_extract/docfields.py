@@ -5,7 +5,6 @@ from collections import Counter
 from functools import lru_cache
 
 import regex
-import yaml
 
 from . import rules
 from .provinces import province_2025
@@ -23,8 +22,7 @@ _LEGAL_DATE_LINE = regex.compile(r"\p{Lu}[\p{L} .\-]{1,40},\s*(?:ngày\s*)?$", r
 @lru_cache(maxsize=1)
 def _compiled():
     data = rules.load("document")
-    with open(rules.rules_dir() / "provinces.yml", encoding="utf-8") as f:
-        table = yaml.safe_load(f)["provinces"]
+    table = rules.load("provinces")["provinces"]
     names = []
     for e in table:
         names += [e["name"], *(e.get("aliases") or [])]

@@ -428,8 +428,9 @@ def _export_command():
                 expanded += sorted(str(f) for f in Path(p).iterdir() if f.is_file() and not f.name.startswith("."))
             else:
                 expanded.append(p)
-        if output and output != "-" and not Path(output).resolve().parent.is_dir():
-            raise click.ClickException(f"{output}: the folder does not exist")
+        from .paths import check_output
+
+        check_output(output)  # one line and exit 2, like every command's -o
         try:
             if fmt == "spacy":
                 if not output or output == "-":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .amount_roles import with_roles
 from .docfields import find_plan, find_province, find_published, find_title
 from .extractors.amounts import extract_amounts
 from .extractors.citations import extract_citations
@@ -58,6 +59,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
             claimed.add(m.start, m.end)
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
+    amounts = with_roles(text, amounts)
     province = find_province(text)
     doc = Document(doc_id=doc_id, source=source, title=title or find_title(text, furniture), published=published,
                    province=province, plan=find_plan(text, citations, province), text=text,
@@ -90,6 +92,11 @@ WARM_UP_TEXT = ("Kế hoạch số 1/KH-UBND ngày 02/01/2024\n\nĐến năm 202
 
 
 def warm_up() -> None:
-    """Load underthesea's models and compile every rule now, so a process forked afterwards
-    (the batch pool's forkserver) starts its first document warm."""
+    """Load underthesea's models (the POS tagger too) and compile every rule now, so a process
+    forked afterwards (the batch pool's forkserver) starts its first document warm. Only for
+    processes that will extract many documents: a short job loads the tagger when a document
+    first needs it, or never."""
+    from .words import pos_tag
+
     extract_text(WARM_UP_TEXT, "warm-up")
+    pos_tag("Kế hoạch")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
+from .rules import load, new_style
 
-from .rules import new_style
 
 def fold_vi(text: str) -> str:
     """Comparison key for Vietnamese text: NFC, lower case, tone mark on the first vowel of
@@ -33,16 +31,9 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in s if ch.isalnum())
 
 
-def _provinces_file() -> Path:
-    from .rules import rules_dir
-
-    return rules_dir() / "provinces.yml"
-
-
 @lru_cache(maxsize=1)
 def _table() -> dict[str, str]:
-    with open(_provinces_file(), encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    data = load("provinces")
     table: dict[str, str] = {}
     for entry in data.get("provinces", []):
         new = unicodedata.normalize("NFC", entry["name_2025"])

@@ -12,7 +12,6 @@ the documents and mentions tables); nothing is re-extracted.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import io
 import json
 import re
@@ -26,15 +25,12 @@ from typing import Iterable, Optional
 
 import click
 import regex
+from markupsafe import Markup, escape
 
 from .provinces import fold_vi
 
 COMPARATOR_SIGNS = {"eq": "", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "approx": "≈"}
 NATIONAL = "National / no province"
-
-
-def esc(s: object) -> str:
-    return html.escape("" if s is None else str(s), quote=True)
 
 
 # ---------------------------------------------------------------- themes (rules/themes.yml)
@@ -55,13 +51,11 @@ class Theme:
     label: str
     label_vi: str
     description: str
-    source: str                     # "indicators" or "amounts"
     fields: list[str]
     any_in: list[str]               # the fields searched for `any` (default: `fields`)
     any: list[str]
     all: list[list[str]]
     none: list[str]
-    context_chars: int
     examples: dict
 
     def __post_init__(self):
@@ -70,7 +64,7 @@ class Theme:
         self._none = _words_re(self.none)
 
     def matches(self, parts: dict[str, str]) -> bool:
-        """Do these fields (text, subject, unit, standards; "context" for amounts) belong to the theme?
+        """Do these fields (text, subject, unit, standards) belong to the theme?
 
         `any` is looked for in the `any_in` fields (in `fields` when those are all empty, as
         when the subject was not found); `all` and `none` in `fields`."""
@@ -123,15 +117,7 @@ class ThemeRules:
         parts = {"text": row.get("text") or "", "subject": row.get("subject") or "",
                  "unit": "" if unit.strip() == "%" else unit,  # "%" names nothing that is counted
                  "standards": " ".join(row.get("standards") or [])}
-        return [th.id for th in self.themes if th.source == "indicators" and th.matches(parts)]
-
-    def amount_theme(self, context: str, per: Optional[str]) -> Optional[str]:
-        if per:
-            return None
-        for th in self.themes:
-            if th.source == "amounts" and th.matches({"context": context}):
-                return th.id
-        return None
+        return [th.id for th in self.themes if th.matches(parts)]
 
 
 def themes_file() -> Path:
@@ -150,28 +136,16 @@ def load_themes(path: Optional[str] = None) -> ThemeRules:
         data = _nfc(yaml.safe_load(f) or {})
     themes = []
     for t in data.get("themes") or []:
-        source = t.get("source", "indicators")
-        default_fields = ["context"] if source == "amounts" else ["text", "subject", "unit"]
         themes.append(Theme(id=str(t["id"]), label=t.get("label", t["id"]), label_vi=t.get("label_vi", ""),
-                            description=t.get("description", ""), source=source,
-                            fields=list(t.get("fields") or default_fields), any_in=list(t.get("any_in") or []),
+                            description=t.get("description", ""),
+                            fields=list(t.get("fields") or ["text", "subject", "unit"]), any_in=list(t.get("any_in") or []),
                             any=[str(w) for w in t.get("any") or []], all=[[str(w) for w in g] for g in t.get("all") or []],
-                            none=[str(w) for w in t.get("none") or []], context_chars=int(t.get("context_chars", 300)),
+                            none=[str(w) for w in t.get("none") or []],
                             examples=t.get("examples") or {}))
     s = data.get("enterprise_share") or {}
     share = ShareRule(label=s.get("label", "Share of enterprises (%)"), years=[int(y) for y in s.get("years", [2025, 2030])],
                       subject=[str(w) for w in s.get("subject") or []], examples=s.get("examples") or {})
     return ThemeRules(themes=themes, share=share)
-
-
-def amount_context(text: str, start: int, end: int, chars: int) -> str:
-    """The amount's line and what precedes it in the same paragraph, at most `chars` before it."""
-    lo = max(0, start - chars)
-    para = text.rfind("\n\n", lo, start)
-    if para >= 0:
-        lo = para + 2
-    hi = text.find("\n", end)
-    return text[lo:hi if hi >= 0 else len(text)]
 
 
 def _around(text: str, start: int, end: int, before: int = 110, after: int = 70) -> tuple[str, str]:
@@ -201,7 +175,6 @@ class Budget:
     value_max: Optional[float]
     currency: str
     text: str
-    context: str
     before: str = ""                # the words around the amount in its line, for showing it
     after: str = ""
 
@@ -306,17 +279,15 @@ def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
         d = docs[doc_id]
         d.periods = _doc_periods(rows, d.title)
         d.horizon = _horizon(texts[doc_id], d.periods[0])
-    rules = load_themes()
-    budget_themes = [t for t in rules.themes if t.source == "amounts"]
-    chars = max([t.context_chars for t in budget_themes] or [300])
-    for r in conn.execute('SELECT doc, start, "end", text, fields FROM mentions WHERE type = \'amount\' ORDER BY doc, start'):
+    # Budgets: the amounts whose role is "budget" (nscl_extract/amount_roles.py), never GRDP,
+    # revenue or investment figures; documents stored before amounts had a role show none.
+    for r in conn.execute('SELECT doc, start, "end", text, fields FROM mentions WHERE type = \'amount\''
+                          " AND json_extract(fields, '$.role') = 'budget' ORDER BY doc, start"):
         doc_id = rowid_to_doc[r["doc"]]
         f = json.loads(r["fields"])
-        ctx = amount_context(texts[doc_id], r["start"], r["end"], chars)
-        if rules.amount_theme(ctx, f.get("per")):
-            before, after = _around(texts[doc_id], r["start"], r["end"])
-            docs[doc_id].budgets.append(Budget(doc_id, float(f["value"]), f.get("value_max"), f.get("currency") or "VND",
-                                               r["text"], ctx, before, after))
+        before, after = _around(texts[doc_id], r["start"], r["end"])
+        docs[doc_id].budgets.append(Budget(doc_id, float(f["value"]), f.get("value_max"), f.get("currency") or "VND",
+                                           r["text"], before, after))
     for row in query_indicators(conn):
         d = docs.get(row["doc_id"])
         if d is not None:
@@ -335,7 +306,7 @@ def group_provinces(docs: list[DocInfo], merged: bool = False) -> list[ProvinceI
         p = groups.get(key)
         if p is None:
             p = groups[key] = ProvinceInfo(key=key, name=name or NATIONAL, names=set(), name_2025=d.province_2025,
-                                           themes={t.id: [] for t in rules.themes if t.source == "indicators"})
+                                           themes={t.id: [] for t in rules.themes})
         if d.province:
             p.names.add(d.province)
         p.docs.append(d)
@@ -460,7 +431,7 @@ def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
     # scale with the page, keep the drawing's proportions
     svg = re.sub(r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"',
                  lambda m: f'<svg{m.group(1)} style="width: 100%; max-width: {m.group(2)}pt; height: auto"'
-                           f' role="img" aria-label="{esc(rules.share.label)}"', svg, count=1)
+                           f' role="img" aria-label="{escape(rules.share.label)}"', svg, count=1)
     return svg
 
 
@@ -508,24 +479,9 @@ def _doc_period(d: DocInfo) -> str:
     return s
 
 
-def _province_label(p: ProvinceInfo, merged: bool) -> str:
-    if p.name == NATIONAL:
-        return esc(p.name)
-    if merged:
-        others = sorted(n for n in p.names if plain(n) != plain(p.name))
-        return esc(p.name) + (f'<div class="note">incl. {esc(", ".join(others))}</div>' if others else "")
-    if p.name_2025 and plain(p.name_2025) != plain(p.name):
-        return esc(p.name) + f'<div class="note">{esc(p.name_2025)} since 2025</div>'
-    return esc(p.name)
-
-
-def _plans_cell(p: ProvinceInfo) -> str:
-    items = []
-    for d in p.docs:
-        label = d.plan or "(no plan number)"
-        per = _doc_period(d)
-        items.append(f"<li><b>{esc(label)}</b>{' · ' + esc(per) if per else ''}</li>")
-    return '<ul class="plain">' + "".join(items) + "</ul>"
+def _other_names(p: ProvinceInfo) -> list[str]:
+    """Names the documents give that differ from the group's (after the 2025 merger)."""
+    return sorted(n for n in p.names if plain(n) != plain(p.name))
 
 
 def _largest(budgets: list[Budget]) -> Optional[Budget]:
@@ -533,205 +489,36 @@ def _largest(budgets: list[Budget]) -> Optional[Budget]:
     return max(vnd or budgets, key=lambda b: b.value_max or b.value) if budgets else None
 
 
-def _comparison_table(provinces: list[ProvinceInfo], rules: ThemeRules, merged: bool) -> str:
-    ind_themes = [t for t in rules.themes if t.source == "indicators"]
-    head = (["Province", "Documents", "Plans · period", "Targets", "Results"] + [t.label for t in ind_themes]
-            + ["Budget: largest figure"])
-    rows = []
-    for p in provinces:
-        cells = [f'<th scope="row"><a href="#{esc(p.anchor)}">{_province_label(p, merged)}</a></th>',
-                 f'<td class="num">{len(p.docs)}</td>', f"<td>{_plans_cell(p)}</td>",
-                 f'<td class="num" data-col="targets" title="{p.statements} statements, repeats merged">{len(p.targets)}</td>',
-                 f'<td class="num" data-col="results">{len(p.results)}</td>']
-        for t in ind_themes:
-            n = len(p.themes[t.id])
-            cells.append(f'<td class="num theme{" zero" if not n else ""}" data-theme="{esc(t.id)}">'
-                         f'<a href="#{esc(p.anchor)}-{esc(t.id)}">{n}</a></td>' if n else
-                         f'<td class="num theme zero" data-theme="{esc(t.id)}">0</td>')
-        big = _largest(p.budgets)
-        cells.append(f'<td class="num" data-col="budget" title="{len(p.budgets)} budget figure(s)">'
-                     f'{esc(_money(big)) if big else "—"}'
-                     f'{f"<div class=note>{len(p.budgets)} figures</div>" if len(p.budgets) > 1 else ""}</td>')
-        rows.append(f'<tr data-province="{esc(p.name)}">' + "".join(cells) + "</tr>")
-    return ('<table id="comparison" class="data"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
 def _clause(r: dict, width: int = 220) -> str:
     t = " ".join((r.get("text") or "").split())
     return t if len(t) <= width else t[: width - 1] + "…"
 
 
-def _target_list(rows: list[dict], docs_by_id: dict[str, DocInfo]) -> str:
-    items = []
-    for r in rows:
-        d = docs_by_id.get(r["doc_id"])
-        where = (d.plan if d and d.plan else r["doc_id"])
-        year = f" · by {r['target_year']}" if r["target_year"] else ""
-        per = f" · {_row_period(r)}" if r.get("period_from") is not None else ""
-        flags = "".join([" · per year" if r["per_year"] else "", " · relative" if r["relative"] else ""])
-        items.append(f'<li><span class="q">{esc(_quantity(r))}</span>{esc(year + per + flags)}'
-                     f' — {esc(r.get("subject") or "")}<div class="clause">“{esc(_clause(r))}”'
-                     f' <span class="note">{esc(where)}</span></div></li>')
-    return '<ul class="targets">' + "".join(items) + "</ul>"
+def _n_targets(d: DocInfo) -> int:
+    return len({_target_key(d.doc_id, r) for r in d.indicators if r["kind"] == "target"})
 
 
-def _province_section(p: ProvinceInfo, rules: ThemeRules, merged: bool) -> str:
-    docs_by_id = {d.doc_id: d for d in p.docs}
-    out = [f'<section class="province" id="{esc(p.anchor)}"><h3>{_province_label(p, merged)}</h3>']
-    rows = []
-    for d in p.docs:
-        n_t = len({_target_key(d.doc_id, r) for r in d.indicators if r["kind"] == "target"})
-        n_r = sum(1 for r in d.indicators if r["kind"] != "target")
-        rows.append(f'<tr><td class="plan">{esc(d.plan or "—")}</td><td>{esc(d.title or "")}'
-                    f'<div class="note">{esc(d.doc_id)}</div></td><td class="num">{esc(d.published or "")}</td>'
-                    f"<td>{esc(_doc_period(d))}"
-                    f'{"<div class=note>also " + esc(", ".join(_period(x) for x in d.periods[1:4])) + "</div>" if len(d.periods) > 1 else ""}'
-                    f'</td><td class="num">{n_t}</td><td class="num">{n_r}</td></tr>')
-    out.append('<table class="data plans"><thead><tr><th>Plan</th><th>Title · document</th><th>Published</th>'
-               "<th>Period</th><th>Targets</th><th>Results</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-    themed = set()
-    for t in rules.themes:
-        if t.source != "indicators":
-            continue
-        rows_t = p.themes[t.id]
-        themed.update(id(r) for r in rows_t)
-        if rows_t:
-            out.append(f'<h4 id="{esc(p.anchor)}-{esc(t.id)}">{esc(t.label)} ({len(rows_t)})</h4>'
-                       + _target_list(rows_t, docs_by_id))
-    other = [r for r in p.targets if id(r) not in themed]
-    if other:
-        out.append(f"<details><summary>Other targets ({len(other)})</summary>{_target_list(other, docs_by_id)}</details>")
-    if p.budgets:
-        items = "".join(f'<li><span class="q">{esc(_money(b))}</span> — <span class="clause">“{esc(b.before)}'
-                        f'<b>{esc(b.text)}</b>{esc(b.after)}”</span>'
-                        f' <span class="note">{esc(docs_by_id[b.doc_id].plan or b.doc_id)}</span></li>' for b in p.budgets)
-        out.append(f'<h4 id="{esc(p.anchor)}-budgets">Budget figures ({len(p.budgets)})</h4><ul class="targets">{items}</ul>')
-    if not p.targets and not p.results:
-        out.append('<p class="empty">No indicators extracted from these documents.</p>')
-    out.append("</section>")
-    return "".join(out)
-
-
-def _share_table(provinces: list[ProvinceInfo]) -> str:
-    rows = []
-    for p in provinces:
-        if p.name == NATIONAL:
-            continue
-        for s in sorted(p.shares, key=lambda s: (s["year"], s["value"])):
-            how = "target year" if s["target_year"] == s["year"] else "end of phase"
-            rows.append(f'<tr><td>{esc(p.name)}</td><td class="num">{s["year"]}<div class="note">{how}</div></td>'
-                        f'<td class="num">{esc(_quantity(s))}</td><td>{esc(s.get("subject") or "")}</td>'
-                        f'<td class="clause">“{esc(_clause(s, 160))}”<div class="note">{esc(s["doc_id"])}</div></td></tr>')
-    if not rows:
-        rows.append('<tr><td colspan="5" class="empty">none</td></tr>')
-    return ('<details><summary>The targets in the chart</summary><table class="data" id="share-targets"><thead><tr>'
-            "<th>Province</th><th>Year</th><th>Share</th><th>Subject</th><th>Clause</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></details>")
-
-
-def _themes_section(rules: ThemeRules) -> str:
-    items = []
-    for t in rules.themes:
-        words = ", ".join(t.any)
-        extra = "".join([f"; and one of: {', '.join(g)}" for g in t.all])
-        none = f"; none of: {', '.join(t.none)}" if t.none else ""
-        src = "money amounts (the line and the paragraph before it)" if t.source == "amounts" else \
-            "targets (" + ", ".join(t.fields) + ")"
-        items.append(f"<dt>{esc(t.label)} <span class=\"note\">{esc(t.label_vi)}</span></dt>"
-                     f"<dd>{esc(t.description)}<div class=\"note\">Counts {esc(src)} with one of: {esc(words)}"
-                     f"{esc(extra)}{esc(none)}.</div></dd>")
-    return "<dl class=\"themes\">" + "".join(items) + "</dl>"
-
-
-CSS = """
-* { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Noto Sans", "Segoe UI", Arial, sans-serif; color: #111827; margin: 0;
-  font-size: 14px; line-height: 1.45; background: #fff; }
-header { padding: 12px 20px 10px; background: #f9fafb; border-bottom: 1px solid #d1d5db; }
-h1 { font-size: 19px; margin: 0 0 4px; }
-h2 { font-size: 16px; margin: 22px 0 8px; }
-h3 { font-size: 15px; margin: 0 0 6px; }
-h4 { font-size: 14px; margin: 12px 0 4px; }
-main { padding: 0 20px 40px; max-width: 1400px; }
-.meta, .note { color: #4b5563; }
-.note { font-size: 12px; font-weight: normal; }
-.empty { color: #4b5563; font-style: italic; }
-table.data { border-collapse: collapse; width: 100%; font-size: 13px; }
-table.data th, table.data td { border: 1px solid #d1d5db; padding: 4px 6px; text-align: left; vertical-align: top; }
-table.data thead th { background: #e5e7eb; position: sticky; top: 0; }
-table.data tbody th { font-weight: 600; background: #f9fafb; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.plan, ul.plain b { white-space: nowrap; }
-td.theme { background: #eff6ff; font-weight: 600; }
-td.theme.zero { background: none; color: #9ca3af; font-weight: normal; }
-a { color: #1d4ed8; }
-ul.plain { list-style: none; margin: 0; padding: 0; }
-ul.targets { margin: 4px 0 8px; padding-left: 20px; }
-ul.targets li { margin: 3px 0; }
-.q { font-weight: 700; white-space: nowrap; }
-.clause { color: #374151; font-size: 12.5px; }
-figure { margin: 8px 0; }
-figure svg { display: block; }
-figcaption { color: #4b5563; font-size: 12.5px; max-width: 60em; }
-section.province { border-top: 2px solid #e5e7eb; padding-top: 12px; margin-top: 18px; }
-table.plans { margin-bottom: 6px; }
-dl.themes dt { font-weight: 600; margin-top: 8px; }
-dl.themes dd { margin-left: 16px; }
-:target { scroll-margin-top: 12px; }
-section.province:target h3, h4:target { background: #fef3c7; }
-"""
+def _unthemed(p: ProvinceInfo) -> list[dict]:
+    themed = {id(r) for rows in p.themes.values() for r in rows}
+    return [r for r in p.targets if id(r) not in themed]
 
 
 def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", rules: Optional[ThemeRules] = None) -> str:
+    """The page: templates/report.html (Jinja2, autoescaping on) with report.css."""
+    from .pages import render
+
     rules = rules or load_themes()
     provinces = group_provinces(docs, merged=merged)
     n_ind = sum(len(d.indicators) for d in docs)
     real = [p for p in provinces if p.name != NATIONAL]
-    years = " and ".join(map(str, rules.share.years))
-    chart = share_chart_svg(provinces, rules)
-    generated = _dt.date.today().isoformat()
+    share_rows = [(p, s) for p in real for s in sorted(p.shares, key=lambda s: (s["year"], s["value"]))]
     summary = json.dumps({"documents": len(docs), "provinces": len(real), "indicators": n_ind}, ensure_ascii=False)
-    body = [
-        "<h2>Provinces compared</h2>",
-        '<p class="note">Targets count distinct targets: a target repeated in a document or in documents about the same plan '
-        "(same number, unit, year, phase and subject) counts once. A target can belong to more than one theme; "
-        "themes are defined in rules/themes.yml (below). Budget: the largest money figure stated as a budget "
-        "(usually the plan's total); the province section lists them all.</p>",
-        _comparison_table(provinces, rules, merged),
-        f"<h2>Share-of-enterprises targets for {esc(years)}</h2>",
-        f'<figure id="enterprise-share" data-generator="matplotlib">{chart}'
-        f"<figcaption>{esc(rules.share.label)}. Each mark is one target stated as a percentage of enterprises "
-        f"(doanh nghiệp, hợp tác xã, cơ sở sản xuất); a line is a range such as 45–47%; ≥ means “at least”. "
-        f"Year: the target year the clause states, else the last year of the phase it belongs to. "
-        f"Per-year and relative targets (yearly increases) are left out.</figcaption></figure>",
-        _share_table(provinces),
-        "<h2>By province</h2>",
-        "".join(_province_section(p, rules, merged) for p in provinces),
-        "<h2>Themes</h2>",
-        _themes_section(rules),
-    ]
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="nscl-extract report">
-<title>NSCL targets by province — nscl-extract report</title>
-<style>{CSS}</style>
-</head>
-<body data-summary="{esc(summary)}">
-<header>
-<h1>NSCL plans and targets by province</h1>
-<p class="meta">{len(docs)} documents · {len(real)} provinces{' (after the 2025 merger)' if merged else ''} ·
-{n_ind} indicators · store {esc(db)} · made {esc(generated)}</p>
-</header>
-<main lang="vi">
-{"".join(body)}
-</main>
-</body>
-</html>
-"""
+    return render("report.html", generator="report", docs=docs, provinces=provinces, merged=merged, db=db, themes=rules.themes,
+                  share=rules.share, chart=Markup(share_chart_svg(provinces, rules)), share_rows=share_rows,
+                  n_provinces=len(real), n_indicators=n_ind, generated=_dt.date.today().isoformat(), summary=summary,
+                  NATIONAL=NATIONAL, plain=plain, other_names=_other_names, money=_money, quantity=_quantity,
+                  period=_period, row_period=_row_period, doc_period=_doc_period, clause=_clause, largest=_largest,
+                  n_targets=_n_targets, unthemed=_unthemed, by_id=lambda ds: {d.doc_id: d for d in ds})
 
 
 # ---------------------------------------------------------------- CLI
@@ -741,7 +528,7 @@ def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", ru
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
               help="SQLite store. Default: $NSCL_EXTRACT_DB, else $XDG_DATA_HOME/nscl-extract/nscl.db "
                    "(~/.local/share/nscl-extract/nscl.db).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the page here (default: stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help='Write the page here ("-" or none: stdout).')
 @click.option("--merged", is_flag=True, help="Group by province after the July 2025 merger instead of the name the documents give.")
 def report_command(db, output, merged):
     """Write one self-contained HTML page comparing provinces from the ingest store.
@@ -750,8 +537,12 @@ def report_command(db, output, merged):
     budget figures, and a chart of share-of-enterprises targets for 2025 and 2030.
     Fill the store with 'nscl-extract ingest' first.
     """
+    from .cli_io import output as open_output
+    from .cli_io import wrote
+    from .paths import check_output
     from .store import StoreError, connect, default_db_path, snapshot
 
+    check_output(output)
     path = Path(db) if db else default_db_path()
     conn = connect(path, create=False)  # read-only
     try:
@@ -762,8 +553,6 @@ def report_command(db, output, merged):
     finally:
         conn.close()
     page = render_report(docs, merged=merged, db=str(path))
-    if output:
-        Path(output).write_text(page, encoding="utf-8")
-        click.echo(f"wrote {output} ({len(docs)} documents)", err=True)
-    else:
-        click.echo(page, nl=False)
+    with open_output(output) as out:
+        out.write(page)
+    wrote(output, f"{len(docs)} documents")

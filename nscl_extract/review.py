@@ -7,9 +7,10 @@ by `score.locate` for mentions) and predicted items that match no gold item, usi
 scorer's own matching (`score.match`, `score.score_indicators`), so the page and
 `nscl-extract score` never disagree.
 
-Everything is built here in Python: every piece of document text and every attribute value
-goes through `html.escape`; the only script is a small inline one for the clicks. No network:
-no fonts, styles or scripts are fetched.
+The page is templates/review.html (Jinja2, autoescaping on; its style and click script are
+review.css and review.js beside it); the highlighted text is Markup built by `render_marks`
+with markupsafe, which escapes every piece of text and every attribute value. No network: no
+fonts, styles or scripts are fetched.
 
 Highlights may nest (a quantity inside an indicator clause) or overlap without nesting (a gold
 miss that straddles a mention). `render_marks` walks the span boundaries with a stack of open
@@ -21,15 +22,16 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import click
+from markupsafe import Markup
 
-from .schema import Document
+from .cli_io import warn
+from .schema import Document, ErrorRecord
 
 # Mention lists of a Document, in the order the legend shows them: list name -> (kind, label).
 MENTION_TYPES = {
@@ -61,16 +63,13 @@ class Mark:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-def esc(s: object) -> str:
-    return html.escape(str(s), quote=True)
+def _esc_text(s: str) -> Markup:
+    # Text nodes need only &, < and > escaped. A bare CR would be folded into LF by the HTML
+    # parser; a character reference keeps it.
+    return Markup(html.escape(s, quote=False).replace("\r", "&#13;"))
 
 
-def _esc_text(s: str) -> str:
-    # A bare CR would be folded into LF by the HTML parser; a character reference keeps it.
-    return html.escape(s, quote=False).replace("\r", "&#13;")
-
-
-def render_marks(text: str, marks: list[Mark]) -> str:
+def render_marks(text: str, marks: list[Mark]) -> Markup:
     """The escaped text with every mark as <span> elements, split where spans cross.
 
     Marks with an empty or out-of-range span are left out (the caller reports them)."""
@@ -80,7 +79,7 @@ def render_marks(text: str, marks: list[Mark]) -> str:
     for m in marks:
         starts[m.start].append(m)
     bounds = sorted({0, len(text)} | {m.start for m in marks} | {m.end for m in marks})
-    out: list[str] = []
+    out: list[Markup] = []
     stack: list[Mark] = []
     opened: set[str] = set()
     for i, pos in enumerate(bounds):
@@ -89,7 +88,7 @@ def render_marks(text: str, marks: list[Mark]) -> str:
         if ending:
             popped = stack[ending[0]:]
             del stack[ending[0]:]
-            out.append("</span>" * len(popped))
+            out.append(Markup("</span>" * len(popped)))
             reopen = [m for m in popped if m.end != pos]
         for m in sorted(reopen + starts.get(pos, []), key=lambda m: (-m.end, m.layer, m.start, m.id)):
             out.append(_open_tag(m, first=m.id not in opened))
@@ -98,18 +97,19 @@ def render_marks(text: str, marks: list[Mark]) -> str:
         if i + 1 < len(bounds):
             out.append(_esc_text(text[pos:bounds[i + 1]]))
     assert not stack, "unclosed highlight"
-    return "".join(out)
+    return Markup("").join(out)
 
 
-def _open_tag(m: Mark, first: bool) -> str:
+def _open_tag(m: Mark, first: bool) -> Markup:
+    """<span ...>: Markup.format escapes every value it is given."""
     classes = list(m.classes) + ([] if first else ["cont"])
-    attrs = [f'class="{esc(" ".join(classes))}"', f'data-ref="{esc(m.id)}"', f'data-kind="{esc(m.kind)}"']
+    attrs = [Markup('class="{}" data-ref="{}" data-kind="{}"').format(" ".join(classes), m.id, m.kind)]
     if first:
-        attrs += [f'id="{esc(m.id)}"', "data-first"]
-    attrs += [f'{k}="{esc(v)}"' for k, v in m.attrs.items()]
+        attrs.append(Markup('id="{}" data-first').format(m.id))
+    attrs += [Markup('{}="{}"').format(k, v) for k, v in m.attrs.items()]
     if m.title:
-        attrs.append(f'title="{esc(m.title)}"')
-    return "<span " + " ".join(attrs) + ">"
+        attrs.append(Markup('title="{}"').format(m.title))
+    return Markup("<span {}>").format(Markup(" ").join(attrs))
 
 
 # ---------------------------------------------------------------- what to show
@@ -237,352 +237,230 @@ def bad_spans(doc: Document) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- the page
+# ---------------------------------------------------------------- the page (templates/review.html)
 
 
-CSS = """
-:root { --ink: #111827; --muted: #4b5563; --line: #d1d5db; --bg: #ffffff; --panel: #f9fafb; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { font-family: "DejaVu Sans", "Noto Sans", "Segoe UI", Arial, sans-serif; color: var(--ink);
-  background: var(--bg); font-size: 14px; line-height: 1.45; }
-header { padding: 10px 16px 8px; border-bottom: 1px solid var(--line); background: var(--panel); }
-h1 { font-size: 17px; margin: 0 0 4px; }
-h2 { font-size: 15px; margin: 12px 0 6px; }
-.meta { color: var(--muted); margin: 0; }
-.meta b { color: var(--ink); font-weight: 600; }
-.warnings { color: #92400e; margin: 4px 0 0; padding-left: 18px; }
-.legend { display: flex; flex-wrap: wrap; gap: 6px 10px; margin: 8px 0 0; padding: 0; list-style: none; }
-.legend li { cursor: pointer; user-select: none; white-space: nowrap; }
-.legend li.off { opacity: .45; text-decoration: line-through; }
-.legend .sw { padding: 0 6px; border-radius: 3px; }
-main { display: grid; grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr); gap: 0; }
-.pane { overflow: auto; padding: 8px 16px 40px; }
-.pane + .pane { border-left: 1px solid var(--line); background: var(--panel); }
-@media (min-width: 900px) {
-  body { display: flex; flex-direction: column; height: 100vh; }
-  main { flex: 1 1 auto; min-height: 0; }
-  .pane { height: 100%; }
-}
-@media (max-width: 899px) { main { grid-template-columns: 1fr; } .pane + .pane { border-left: 0; } }
-.doc { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 15px; line-height: 2.0;
-  max-width: 60em; }
-/* mentions: pale backgrounds (dark text stays readable) and a darker edge of the same hue */
-.m { border-radius: 2px; padding: 1px 0; }
-.m-citation   { background: #dbeafe; box-shadow: inset 0 -2px #2563eb; }
-.m-date       { background: #fce7f3; box-shadow: inset 0 -2px #db2777; }
-.m-period     { background: #ede9fe; box-shadow: inset 0 -2px #7c3aed; }
-.m-percentage { background: #fef08a; box-shadow: inset 0 -2px #ca8a04; }
-.m-count      { background: #bbf7d0; box-shadow: inset 0 -2px #16a34a; }
-.m-amount     { background: #fed7aa; box-shadow: inset 0 -2px #ea580c; }
-.m-standard   { background: #a5f3fc; box-shadow: inset 0 -2px #0891b2; }
-.m.anchor { font-weight: 700; }
-/* indicators: an outer box around the clause, the mentions inside keep their colours */
-.ind { border: 2px solid #1e40af; border-radius: 4px; padding: 2px 1px;
-  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-.ind-result { border-color: #7e22ce; border-style: double; border-width: 3px; }
-.ind.cont { border-left-width: 0; border-top-left-radius: 0; border-bottom-left-radius: 0; }
-/* gold check */
-.miss { outline: 2px dashed #dc2626; outline-offset: 1px; background: #fee2e2; }
-.spurious { text-decoration: underline wavy #dc2626; text-decoration-skip-ink: none;
-  text-underline-offset: 4px; }
-.ind.spurious { border-color: #dc2626; border-style: dashed; }
-.ind.mismatch { border-color: #d97706; }
-.doc.hide-citation .m-citation, .doc.hide-date .m-date, .doc.hide-period .m-period,
-.doc.hide-percentage .m-percentage, .doc.hide-count .m-count, .doc.hide-amount .m-amount,
-.doc.hide-standard .m-standard { background: none; box-shadow: none; }
-.doc.hide-ind-target .ind-target, .doc.hide-ind-result .ind-result { border-color: transparent; }
-.doc.hide-miss .miss { outline: none; background: none; }
-.flash { animation: flash 1.8s ease-out; outline: 3px solid #f59e0b; outline-offset: 2px; }
-@keyframes flash { 0% { background-color: #fbbf24; } 100% { background-color: transparent; } }
-table { border-collapse: collapse; width: 100%; font-size: 13px; background: #fff; }
-th, td { border: 1px solid var(--line); padding: 3px 5px; text-align: left; vertical-align: top; }
-th { background: #e5e7eb; position: sticky; top: 0; z-index: 1; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-tbody tr[data-target] { cursor: pointer; }
-tbody tr[data-target]:hover { background: #eff6ff; }
-tr.selected { background: #fef3c7 !important; }
-tr.st-spurious td:first-child, tr.st-miss td:first-child { border-left: 4px solid #dc2626; }
-tr.st-mismatch td:first-child { border-left: 4px solid #d97706; }
-tr.st-ok td:first-child { border-left: 4px solid #16a34a; }
-.note { color: var(--muted); font-size: 12px; }
-.gold-summary { margin: 8px 0 0; font-weight: 600; }
-.empty { color: var(--muted); font-style: italic; }
-.scores td, .scores th { padding: 2px 6px; }
-"""
-
-SCRIPT = """
-(function () {
-  var timer = null, lit = [];
-  function go(id) {
-    var parts = document.querySelectorAll('#doc [data-ref="' + id + '"]');
-    if (!parts.length) return;
-    (document.getElementById(id) || parts[0]).scrollIntoView({block: 'center', inline: 'nearest'});
-    lit.forEach(function (e) { e.classList.remove('flash'); });
-    lit = Array.prototype.slice.call(parts);
-    lit.forEach(function (e) { void e.offsetWidth; e.classList.add('flash'); });
-    clearTimeout(timer);
-    timer = setTimeout(function () { lit.forEach(function (e) { e.classList.remove('flash'); }); lit = []; }, 2000);
-  }
-  function select(row) {
-    document.querySelectorAll('tr.selected').forEach(function (r) { r.classList.remove('selected'); });
-    row.classList.add('selected');
-  }
-  document.addEventListener('click', function (ev) {
-    var row = ev.target.closest('tr[data-target]');
-    if (row) { select(row); go(row.getAttribute('data-target')); return; }
-    var key = ev.target.closest('.legend li[data-kind]');
-    if (key) {
-      key.classList.toggle('off');
-      document.getElementById('doc').classList.toggle('hide-' + key.getAttribute('data-kind'));
-      return;
-    }
-    var span = ev.target.closest('#doc .ind');
-    if (span) {
-      var r = document.querySelector('tr[data-target="' + span.getAttribute('data-ref') + '"]');
-      if (r) { select(r); r.scrollIntoView({block: 'nearest'}); }
-    }
-  });
-  document.addEventListener('keydown', function (ev) {
-    var row = ev.target.closest && ev.target.closest('tr[data-target]');
-    if (row && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); select(row); go(row.getAttribute('data-target')); }
-  });
-})();
-"""
-
-
-def _legend(doc: Document, gv: Optional[GoldView]) -> str:
-    items = []
-    for t, (kind, label) in MENTION_TYPES.items():
-        items.append(f'<li data-kind="{kind}" title="click to hide or show"><span class="sw m m-{kind}">'
-                     f'{esc(label)}</span> {len(getattr(doc, t))}</li>')
+def _legend(doc: Document) -> list[tuple[str, str, int]]:
+    items = [(kind, label, len(getattr(doc, t))) for t, (kind, label) in MENTION_TYPES.items()]
     n_t = sum(1 for i in doc.indicators if i.kind == "target")
-    n_r = len(doc.indicators) - n_t
-    items.append(f'<li data-kind="ind-target" title="click to hide or show"><span class="sw ind ind-target">'
-                 f'Indicator: target</span> {n_t}</li>')
-    items.append(f'<li data-kind="ind-result" title="click to hide or show"><span class="sw ind ind-result">'
-                 f'Indicator: result</span> {n_r}</li>')
-    items.append('<li><span class="sw m m-count anchor">bold</span> = the quantity an indicator rests on</li>')
-    if gv is not None:
-        n_sp = sum(len(v) for v in gv.spurious.values())
-        items.append(f'<li data-kind="miss" title="click to hide or show"><span class="sw miss">Gold miss</span>'
-                     f' {len(gv.misses)}</li>')
-        items.append(f'<li><span class="sw spurious">Spurious</span> {n_sp}</li>')
-        items.append('<li><span class="sw ind mismatch">Indicator, attributes differ from gold</span></li>')
-    return '<ul class="legend" aria-label="legend">' + "".join(items) + "</ul>"
+    return items + [("ind-target", "Indicator: target", n_t), ("ind-result", "Indicator: result", len(doc.indicators) - n_t)]
 
 
-def _meta(doc: Document) -> str:
-    parts = [f"<b>{esc(doc.doc_id)}</b>", f"source {esc(doc.source)}"]
+def _meta(doc: Document) -> list[tuple[str, str, bool]]:
+    parts = [("", doc.doc_id, True), ("source", doc.source, False)]
     if doc.province:
         p = doc.province.name
         if doc.province.name_2025 and doc.province.name_2025 != p:
             p += f" → {doc.province.name_2025} (2025)"
-        parts.append(f"province <b>{esc(p)}</b>")
+        parts.append(("province", p, True))
     if doc.plan:
-        parts.append(f"plan <b>{esc(doc.plan.number)}</b>")
+        parts.append(("plan", doc.plan.number, True))
     if doc.published:
-        parts.append(f"published <b>{esc(doc.published)}</b>")
-    parts.append(f"{len(doc.text or '')} characters")
-    return '<p class="meta">' + " · ".join(parts) + "</p>"
+        parts.append(("published", doc.published, True))
+    return parts + [("", f"{len(doc.text or '')} characters", False)]
 
 
-def _indicator_table(doc: Document, gv: Optional[GoldView], valid: set[str]) -> str:
-    head = ["#", "value", "comparator", "unit", "year", "phase", "kind", "subject"]
-    if gv is not None:
-        head.append("gold")
+def _indicator_rows(doc: Document, gv: Optional[GoldView], valid: set[str]) -> list[dict]:
     rows = []
     for n, ind in enumerate(doc.indicators):
         q = ind.quantity
         flags = [w for w, on in (("per year", ind.per_year), ("relative", ind.relative)) if on]
-        subject = esc(ind.subject or "")
-        extra = []
-        if flags:
-            extra.append(", ".join(flags))
+        extra = [", ".join(flags)] if flags else []
         if ind.standards:
             extra.append("standards: " + ", ".join(ind.standards))
         if ind.action:
             extra.append("action: " + ind.action)
-        if gv is not None and n in gv.mismatch:
-            extra += gv.mismatch[n]
-        if extra:
-            subject += f'<div class="note">{esc("; ".join(extra))}</div>'
-        cells = [f'<td class="num">{n + 1}</td>', f'<td class="num">{esc(fmt_range(q.value, q.value_max))}</td>',
-                 f'<td title="{esc(q.comparator)}">{esc(COMPARATOR_SIGNS.get(q.comparator, q.comparator))} '
-                 f'{esc(q.comparator)}</td>',
-                 f"<td>{esc(q.unit)}</td>", f'<td class="num">{esc(ind.target_year or "")}</td>',
-                 f'<td class="num">{esc(_period(ind.period))}</td>', f"<td>{esc(ind.kind)}</td>",
-                 f"<td>{subject}</td>"]
-        status = ""
+        row = {"target": f"ind-{n}", "valid": f"ind-{n}" in valid, "value": fmt_range(q.value, q.value_max),
+               "comparator": q.comparator, "sign": COMPARATOR_SIGNS.get(q.comparator, q.comparator), "unit": q.unit,
+               "year": ind.target_year or "", "period": _period(ind.period), "kind": ind.kind,
+               "subject": ind.subject or "", "status": "", "notes": ""}
         if gv is not None:
             if n in gv.spurious["indicators"]:
-                status, cell, tip = "spurious", "✗ spurious", "no gold indicator matches"
+                row.update(status="spurious", cell="✗ spurious", tip="no gold indicator matches")
             elif n in gv.mismatch:
-                status, cell, tip = "mismatch", "≈ differs", "; ".join(gv.mismatch[n])
+                extra += gv.mismatch[n]
+                row.update(status="mismatch", cell="≈ differs", tip="; ".join(gv.mismatch[n]))
             else:
-                status, cell, tip = "ok", "✓", "matches a gold indicator"
-            cells.append(f'<td title="{esc(tip)}">{esc(cell)}</td>')
-        target = f"ind-{n}"
-        attrs = f' data-target="{target}" tabindex="0"' if target in valid else ' title="span outside the text"'
-        cls = f' class="st-{status}"' if status else ""
-        rows.append(f'<tr id="row-{target}"{cls}{attrs}>' + "".join(cells) + "</tr>")
-    if not rows:
-        rows.append(f'<tr><td colspan="{len(head)}" class="empty">no indicators extracted</td></tr>')
-    return ('<table id="indicators"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+                row.update(status="ok", cell="✓", tip="matches a gold indicator")
+        row["notes"] = "; ".join(extra)
+        rows.append(row)
+    return rows
 
 
-def _misses_table(gv: GoldView) -> str:
-    rows = []
-    for n, (t, gi, item, span, note) in enumerate(gv.misses):
-        where = "" if span else '<div class="note">not found in the text</div>'
-        attrs = f' data-target="miss-{n}" tabindex="0"' if span else ""
-        rows.append(f'<tr class="st-miss"{attrs}><td>{esc(t)}</td><td>{esc(item)}'
-                    f'{"<div class=note>" + esc(note) + "</div>" if note else ""}{where}</td></tr>')
-    if not rows:
-        rows.append('<tr><td colspan="2" class="empty">nothing missed</td></tr>')
-    return ('<table id="misses"><thead><tr><th>type</th><th>gold item</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
-
-
-def _scores_table(gv: GoldView) -> str:
+def _gold_context(gv: GoldView) -> dict:
     ds = gv.doc_score
-    rows = []
-
-    def fmt(v):
-        return "—" if v is None else f"{v:.2f}"
-
-    for t, prf in list(ds.types.items()) + [("indicators (key)", ds.indicators.key),
-                                            ("indicators (strict)", ds.indicators.strict)]:
-        rows.append(f"<tr><td>{esc(t)}</td><td class=num>{prf.tp}</td><td class=num>{prf.fp}</td>"
-                    f"<td class=num>{prf.fn}</td><td class=num>{fmt(prf.precision)}</td>"
-                    f"<td class=num>{fmt(prf.recall)}</td><td class=num>{fmt(prf.f1)}</td></tr>")
-    fields = ", ".join(f"{f} {'✓' if ok else '✗'}" for f, ok in ds.fields.items())
-    return ('<table class="scores"><thead><tr><th>type</th><th>match</th><th>spurious</th><th>missed</th>'
-            "<th>P</th><th>R</th><th>F1</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-            f'<p class="note">document fields: {esc(fields)}</p>')
+    return {"misses": [{"type": t, "item": item, "note": note, "located": span is not None}
+                       for t, _, item, span, note in gv.misses],
+            "n_spurious": sum(len(v) for v in gv.spurious.values()), "n_mismatch": len(gv.mismatch),
+            "scores": list(ds.types.items()) + [("indicators (key)", ds.indicators.key),
+                                                 ("indicators (strict)", ds.indicators.strict)],
+            "fields": list(ds.fields.items())}
 
 
 def render_review(doc: Document, gold=None) -> str:
     """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument."""
+    from .pages import render
+
     if doc.text is None:
         raise ValueError(f"{doc.source}: the document has no text (made with --no-text?); nothing to show")
     gv = gold_view(doc, gold) if gold is not None else None
     marks = build_marks(doc, gv)
-    body = render_marks(doc.text, marks)
     valid = {m.id for m in marks if 0 <= m.start < m.end <= len(doc.text)}
     problems = list(doc.warnings) + bad_spans(doc)
     if gold is not None and gold.doc_id != doc.doc_id:
         problems.append(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
-    warn = ("<ul class=\"warnings\">" + "".join(f"<li>{esc(w)}</li>" for w in problems) + "</ul>") if problems else ""
-    title = doc.title or doc.doc_id
-    side = [f"<h2>Indicators ({len(doc.indicators)})</h2>", '<p class="note">Click a row to show its clause in the text.</p>',
-            _indicator_table(doc, gv, valid)]
-    if gv is not None:
-        n_sp = sum(len(v) for v in gv.spurious.values())
-        side.insert(0, f'<p class="gold-summary">Against gold: <a href="#misses">{len(gv.misses)} missed</a>, '
-                       f'{n_sp} spurious, {len(gv.mismatch)} indicator(s) with differing attributes.</p>')
-        side += [f"<h2>Gold items missed ({len(gv.misses)})</h2>", _misses_table(gv),
-                 "<h2>Scores against gold</h2>", _scores_table(gv)]
-    data = {"doc_id": doc.doc_id, "indicators": len(doc.indicators),
-            "mentions": sum(len(getattr(doc, t)) for t in MENTION_TYPES)}
-    return f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="nscl-extract show">
-<title>{esc(title)} — nscl-extract review</title>
-<style>{CSS}</style>
-</head>
-<body data-summary="{esc(json.dumps(data, ensure_ascii=False))}">
-<header>
-<h1>{esc(title)}</h1>
-{_meta(doc)}
-{warn}
-{_legend(doc, gv)}
-</header>
-<main>
-<section class="pane" aria-label="document text"><div id="doc" class="doc" lang="vi">{body}</div></section>
-<aside class="pane" aria-label="indicators">{"".join(side)}</aside>
-</main>
-<script>{SCRIPT}</script>
-</body>
-</html>
-"""
+    head = ["#", "value", "comparator", "unit", "year", "phase", "kind", "subject"] + (["gold"] if gv else [])
+    summary = {"doc_id": doc.doc_id, "indicators": len(doc.indicators),
+               "mentions": sum(len(getattr(doc, t)) for t in MENTION_TYPES)}
+    return render("review.html", generator="show", title=doc.title or doc.doc_id, meta=_meta(doc), problems=problems,
+                  legend=_legend(doc), body=render_marks(doc.text, marks), head=head,
+                  rows=_indicator_rows(doc, gv, valid), gold=_gold_context(gv) if gv else None,
+                  summary=json.dumps(summary, ensure_ascii=False))
 
 
 # ---------------------------------------------------------------- CLI
 
 
-def load_document(path: str) -> Document:
-    """A document file to extract, or the JSON output of `nscl-extract extract` (with its text)."""
-    from .loaders import LoadError, check_regular
+def _looks_like_output(path: str) -> bool:
+    """A file (whatever its name) that starts like the JSON extract and batch write."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n[")
+    except OSError:
+        return False
+    return head.startswith((b'{"schema"', b'{\n  "schema"', b'{"doc_id"'))
 
-    if path.lower().endswith(".json") and path != "-":
+
+def load_documents(path: str) -> list[Document | ErrorRecord]:
+    """What FILE holds: the JSON of 'extract' (one document or a list), the JSONL of 'extract' or
+    'batch' (documents and error records), or a document to extract now. A JSON or JSONL file
+    that holds no document is an error naming the file (and the line)."""
+    from pydantic import ValidationError
+
+    from .loaders import LoadError, check_regular
+    from .pipeline import extract_file
+    from .score import PredictionFileError, read_predictions
+
+    lower = path.lower()
+    if path != "-":
         try:
-            check_regular(path)  # a FIFO would block the read
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            check_regular(path)  # before any open(): a FIFO would block it
         except LoadError as e:
             raise click.ClickException(str(e)) from None
-        except (OSError, ValueError, RecursionError) as e:
-            raise click.ClickException(f"{path}: not readable JSON: {e}")
-        if isinstance(data, list):
-            if len(data) != 1:
-                raise click.ClickException(f"{path}: holds {len(data)} documents; show takes one")
-            data = data[0]
-        if not isinstance(data, dict) or "doc_id" not in data:
-            raise click.ClickException(f"{path}: not the JSON of an extracted document")
+    if path != "-" and (lower.endswith(".jsonl") or (not lower.endswith(".json") and _looks_like_output(path))):
         try:
-            return Document.from_json_dict(data)
-        except ValueError as e:  # pydantic's ValidationError: valid JSON, not a Document
-            raise click.ClickException(f"{path}: not the JSON of an extracted document "
-                                       f"({str(e).splitlines()[0]})") from None
-    from .pipeline import extract_file
-
+            docs, errs, problems = read_predictions(path)
+        except PredictionFileError as e:
+            raise click.ClickException(f"{str(e).splitlines()[0]} (show reads the JSONL of 'extract' or 'batch')")
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.ClickException(f"{path}: cannot read: {e}")
+        for p in problems:
+            warn(p)
+        items = list(docs.values()) + [ErrorRecord(doc_id=d, source="", error=e) for d, e in errs.items()]
+        if not items:
+            raise click.ClickException(f"{path}: no documents in it")
+        return items
+    if lower.endswith(".json") and path != "-":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as e:
+            raise click.ClickException(f"{path}: not readable JSON: {e}") from None
+        items = data if isinstance(data, list) else [data]
+        if not items or not all(isinstance(d, dict) and "doc_id" in d for d in items):
+            raise click.ClickException(f"{path}: not the JSON of extracted documents")
+        try:
+            return [Document.from_json_dict(d) for d in items]
+        except ValidationError as e:
+            raise click.ClickException(f"{path}: not the JSON of extracted documents: {str(e).splitlines()[0]}")
     try:
-        return extract_file(path)
+        return [extract_file(path)]
     except LoadError as e:
         raise click.ClickException(str(e))
 
 
+def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
+    """The gold of one document: GOLD is a gold file, or a folder of <doc_id>.json."""
+    from .gold import GoldFileError, read_gold_file
+
+    if gold_path is None:
+        return None
+    path = Path(gold_path)
+    if path.is_dir():
+        path = path / f"{doc_id}.json"
+        if not path.is_file():
+            return None
+    elif several:
+        raise click.UsageError("--gold with several documents takes a folder of <doc_id>.json gold files")
+    try:
+        return read_gold_file(path)
+    except GoldFileError as e:
+        raise click.ClickException(str(e))
+
+
+def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None) -> str:
+    """One page for several documents: a list to pick from and the chosen document's review page
+    (each page is kept, escaped, in its row and shown in a sandboxed frame when picked)."""
+    from .pages import render
+
+    rows = []
+    for item in items:
+        if isinstance(item, ErrorRecord):
+            rows.append({"doc_id": item.doc_id, "error": item.error, "page": None})
+            continue
+        row = {"doc_id": item.doc_id, "title": item.title or "", "province": item.province.name if item.province else "",
+               "indicators": len(item.indicators), "mentions": sum(len(getattr(item, t)) for t in MENTION_TYPES),
+               "error": None, "page": None}
+        try:
+            row["page"] = render_review(item, _gold_for(gold_path, item.doc_id, several=True))
+        except ValueError as e:
+            row["error"] = str(e)
+        rows.append(row)
+    n_docs = sum(1 for r in rows if r.get("page"))
+    return render("picker.html", generator="show", source=source, rows=rows, n_docs=n_docs, n_errors=len(rows) - n_docs)
+
+
 @click.command("show")
 @click.argument("file")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the page here (default: stdout).")
-@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False),
-              help="A gold file (SPEC 5): also mark missed gold items and spurious extractions.")
-def show_command(file, output, gold_path):
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
+              help='Write the page here ("-" or none: stdout).')
+@click.option("--gold", "gold_path", type=click.Path(exists=True),
+              help="A gold file (SPEC 5), or with several documents a folder of <doc_id>.json: also mark missed "
+                   "gold items and spurious extractions.")
+@click.option("--doc", "doc_id", metavar="DOC_ID", help="Of a JSON or JSONL file with several documents, show this one.")
+def show_command(file, out_path, gold_path, doc_id):
     """Write one self-contained HTML page reviewing FILE's extraction.
 
-    FILE is a document (txt, html, docx, pdf) or the JSON that 'nscl-extract extract' wrote
-    for one document (with its text). The page highlights every mention and indicator, lists
-    the indicators (click a row to see its clause), and with --gold marks misses and
-    spurious items as 'nscl-extract score' counts them.
+    FILE is a document (txt, html, docx, pdf), the JSON that 'nscl-extract extract' wrote, or the
+    JSONL of 'extract' or 'batch' (made with the text). The page highlights every mention and
+    indicator, lists the indicators (click a row to see its clause), and with --gold marks misses
+    and spurious items as 'nscl-extract score' counts them. For several documents the page starts
+    with a list to pick one from; --doc picks one instead.
     """
+    from .cli_io import output, wrote
     from .paths import check_output
 
-    check_output(output)
-    gold = None
-    if gold_path:
-        from .gold import GoldFileError, read_gold_file
-
+    check_output(out_path)
+    items = load_documents(file)
+    if doc_id is not None:
+        chosen = [d for d in items if d.doc_id == doc_id]
+        if not chosen:
+            raise click.ClickException(f"{file}: no document {doc_id!r} among its {len(items)}")
+        items = chosen
+    if len(items) == 1:
+        doc = items[0]
+        if isinstance(doc, ErrorRecord):
+            raise click.ClickException(f"{file}: {doc.doc_id} is an error record: {doc.error}")
+        gold = _gold_for(gold_path, doc.doc_id, several=False)
+        if gold is not None and gold.doc_id != doc.doc_id:
+            warn(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
         try:
-            gold = read_gold_file(gold_path)
-        except GoldFileError as e:
+            page = render_review(doc, gold)
+        except ValueError as e:
             raise click.ClickException(str(e))
-    doc = load_document(file)
-    if gold is not None and gold.doc_id != doc.doc_id:
-        click.echo(f"warning: gold file is for {gold.doc_id}, the document is {doc.doc_id}", err=True)
-    try:
-        page = render_review(doc, gold)
-    except ValueError as e:
-        raise click.ClickException(str(e))
-    if output:
-        try:
-            Path(output).write_text(page, encoding="utf-8")
-        except OSError as e:
-            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
-        click.echo(f"wrote {output}", err=True)
+        what = doc.doc_id
     else:
-        sys.stdout.write(page)
+        page = render_picker(items, file, gold_path)
+        what = f"{len(items)} documents"
+    with output(out_path) as out:
+        out.write(page)
+    wrote(out_path, what)

@@ -62,6 +62,9 @@ class Amount(Span):
     comparator: Comparator = "eq"
     currency: str = "VND"
     per: Optional[str] = None
+    # Not in SPEC: the plan's own "budget" or an "economic" figure (GRDP, revenue ...); None when
+    # the words around it say neither (nscl_extract/amount_roles.py, docs/annotation.md).
+    role: Optional[Literal["budget", "economic"]] = None
 
 
 class Standard(Span):

@@ -130,7 +130,9 @@ class Detail(BaseModel):
     doc_id: str
     type: str
     status: Literal["miss", "spurious", "mismatch"]
-    item: str
+    item: str                      # the gold item (miss, mismatch) or the predicted one (spurious)
+    side: Literal["gold", "pred"] = "gold"
+    pred_item: Optional[str] = None  # mismatch: the predicted item it was matched with
     context: Optional[str] = None
     note: Optional[str] = None
 
@@ -142,6 +144,7 @@ class DocScore(BaseModel):
     fields: dict[str, bool]
     details: list[Detail] = Field(default_factory=list)
     error: Optional[str] = None  # why the prediction is empty (extraction failed, no prediction line)
+    missing: bool = False        # no document (--corpus) or no line at all (--pred) for this gold file
 
 
 class Report(BaseModel):
@@ -390,7 +393,7 @@ def field_values(gold: GoldDocument, pred: Document) -> dict[str, tuple[Any, Any
 
 
 def score_document(gold: GoldDocument, pred: Document, text: Optional[str] = None,
-                   error: Optional[str] = None) -> DocScore:
+                   error: Optional[str] = None, missing: bool = False) -> DocScore:
     """Score one predicted Document against its gold. `text` (default pred.text) is only used
     to show context in the details."""
     text = text if text is not None else pred.text
@@ -410,9 +413,9 @@ def score_document(gold: GoldDocument, pred: Document, text: Optional[str] = Non
         fields[f] = g == p
         if g != p:
             details.append(Detail(doc_id=gold.doc_id, type=f, status="mismatch",
-                                  item=f"gold {getattr(gold, f)!r}", note=f"pred {_pred_field(pred, f)!r}"))
+                                  item=repr(getattr(gold, f)), pred_item=repr(_pred_field(pred, f))))
     return DocScore(doc_id=gold.doc_id, types=types, indicators=indicators, fields=fields,
-                    details=details, error=error)
+                    details=details, error=error, missing=missing)
 
 
 def _pred_field(pred: Document, f: str) -> Any:
@@ -439,29 +442,35 @@ def empty_prediction(doc_id: str, source: str = "") -> Document:
 # ---------------------------------------------------------------- entry points that read files
 
 
-def score_corpus(gold_dir: str | Path, corpus_dir: str | Path) -> Report:
+def score_corpus(gold_dir: str | Path, corpus_dir: str | Path, progress: Callable[[int], Any] | None = None) -> Report:
     """Extract every corpus document that has a gold file (nscl_extract.pipeline.extract_file)
     and score it. A document that cannot be found or extracted scores as an empty prediction
-    and is named in Report.errors."""
+    and is named in Report.errors. `progress(n_gold)` gives a callable run after each document."""
     from .pipeline import extract_file
 
     docs, errors = [], []
-    for gold in load_gold(gold_dir):
-        found = find_document(corpus_dir, gold.doc_id)
-        if len(found) != 1:
-            msg = f"{gold.doc_id}: {'no' if not found else 'several'} documents {gold.doc_id}.* in {corpus_dir}"
-            errors.append(msg)
-            docs.append(score_document(gold, empty_prediction(gold.doc_id), error=msg))
-            continue
-        try:
-            pred = extract_file(found[0])
-            docs.append(score_document(gold, pred, text=pred.text if pred.text is not None else _text_of(found[0])))
-        except Exception as e:  # noqa: BLE001 - one failing document must not stop the score
-            msg = f"{gold.doc_id}: extraction failed: {type(e).__name__}: {e}"
-            errors.append(msg)
-            docs.append(score_document(gold, empty_prediction(gold.doc_id, str(found[0])),
-                                       text=_text_of(found[0]), error=msg))
+    golds = load_gold(gold_dir)
+    step = progress(len(golds)) if progress else None
+    for gold in golds:
+        docs.append(_score_from_corpus(gold, corpus_dir, errors, extract_file))
+        if step is not None:
+            step()
     return aggregate(docs, errors)
+
+
+def _score_from_corpus(gold: GoldDocument, corpus_dir, errors: list[str], extract_file) -> DocScore:
+    found = find_document(corpus_dir, gold.doc_id)
+    if len(found) != 1:
+        msg = f"{gold.doc_id}: {'no' if not found else 'several'} documents {gold.doc_id}.* in {corpus_dir}"
+        errors.append(msg)
+        return score_document(gold, empty_prediction(gold.doc_id), error=msg, missing=not found)
+    try:
+        pred = extract_file(found[0])
+        return score_document(gold, pred, text=pred.text if pred.text is not None else _text_of(found[0]))
+    except Exception as e:  # noqa: BLE001 - one failing document must not stop the score
+        msg = f"{gold.doc_id}: extraction failed: {type(e).__name__}: {e}"
+        errors.append(msg)
+        return score_document(gold, empty_prediction(gold.doc_id, str(found[0])), text=_text_of(found[0]), error=msg)
 
 
 def _text_of(path: Path) -> Optional[str]:
@@ -536,6 +545,7 @@ def score_predictions(gold_dir: str | Path, pred_path: str | Path, corpus_dir: s
     gold_ids = {g.doc_id for g in golds}
     for gold in golds:
         pred, error = docs.get(gold.doc_id), None
+        missing = pred is None and gold.doc_id not in errs
         if pred is None:
             error = f"{gold.doc_id}: " + (f"error record: {errs[gold.doc_id]}" if gold.doc_id in errs
                                           else "no prediction in the file")
@@ -547,7 +557,7 @@ def score_predictions(gold_dir: str | Path, pred_path: str | Path, corpus_dir: s
             text = _text_of(found[0]) if len(found) == 1 else None
         if text is None and pred.source and Path(pred.source).is_file():
             text = _text_of(Path(pred.source))
-        scores.append(score_document(gold, pred, text=text, error=error))
+        scores.append(score_document(gold, pred, text=text, error=error, missing=missing))
     extra = sorted(set(docs) - gold_ids)
     if extra:
         errors.append(f"{len(extra)} predicted documents have no gold file and were not scored: {', '.join(extra[:5])}"
@@ -705,7 +715,7 @@ def _unmatched_details(doc_id: str, t: str, gold: Sequence, pred: Sequence, pair
                           context=context(text, *span) if span else None, note=note))
     for pi, p in enumerate(pred):
         if pi not in matched_p:
-            out.append(Detail(doc_id=doc_id, type=t, status="spurious", item=describe(t, p),
+            out.append(Detail(doc_id=doc_id, type=t, status="spurious", item=describe(t, p), side="pred",
                               context=context(text, p.start, p.end)))
     return out
 
@@ -716,11 +726,15 @@ def _mismatch_details(doc_id: str, gold: Sequence[GoldIndicator], pred: Sequence
     for gi, pi in pairs:
         g, p = gold[gi], pred[pi]
         wrong = [a for a, ok in attribute_agreement(g, p).items() if not ok]
-        if not wrong:
+        subject = syllable_f1(g.subject, p.subject)
+        if not wrong and subject == 1.0:
             continue
         gv = {"period": _fmt_period(g.period)}
         pv = {"period": _fmt_period(p.period)}
-        note = "; ".join(f"{a}: gold {gv.get(a, getattr(g, a))}, pred {pv.get(a, getattr(p, a))}" for a in wrong)
+        notes = [f"{a}: gold {gv.get(a, getattr(g, a))}, pred {pv.get(a, getattr(p, a))}" for a in wrong]
+        if subject < 1.0:
+            notes.append(f"subject differs (syllable F1 {subject:.2f})")
         out.append(Detail(doc_id=doc_id, type="indicators", status="mismatch", item=describe("indicators", g),
-                          context=context(text, p.start, p.end), note=note))
+                          pred_item=describe("indicators", p), context=context(text, p.start, p.end),
+                          note="; ".join(notes)))
     return out

@@ -400,27 +400,36 @@ def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | 
             yield f"{source}: extraction failed: {type(e).__name__}: {e}"
 
 
-def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None) -> IngestSummary:
+def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None, on_item=None) -> IngestSummary:
+    """Store every input; on_item(outcome, document or None) is called after each one
+    (outcome: added, replaced, unchanged or failed)."""
     summary = IngestSummary()
     for item in iter_documents(inputs, warn=warn, conn=conn):
-        if item is None:
-            summary.unchanged += 1
-            continue
-        if isinstance(item, Document):
-            try:
-                outcome = store_document(conn, item)
-            except Refused as e:
-                item = e
-            else:
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-                continue
-        if isinstance(item, Duplicate):
-            summary.duplicate += 1
-            summary.notes.append(str(item))
-        else:
-            summary.failed += 1
-            summary.failures.append(str(item))
+        outcome = _outcome(conn, item, summary)
+        if on_item is not None:
+            on_item(*outcome)
     return summary
+
+
+def _outcome(conn: sqlite3.Connection, item, summary: IngestSummary) -> tuple[str, Document | None]:
+    if item is None:
+        summary.unchanged += 1
+        return "unchanged", None
+    if isinstance(item, Document):
+        try:
+            outcome = store_document(conn, item)
+        except ValueError as e:  # Refused (a doc_id of another file, no text), Duplicate
+            item = e
+        else:
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            return outcome, item
+    if isinstance(item, Duplicate):
+        summary.duplicate += 1
+        summary.notes.append(str(item))
+        return "duplicate", None
+    summary.failed += 1
+    summary.failures.append(str(item))
+    return "failed", None
 
 
 # --- query ------------------------------------------------------------------------------------
@@ -449,9 +458,13 @@ def province_filter(name: str) -> tuple[str, list]:
 
 
 def query_indicators(conn: sqlite3.Connection, *, province: str | None = None, year: int | None = None,
-                     standard: str | None = None, kind: str | None = None) -> list[dict]:
-    """Indicator rows joined with their document, in doc_id and text order."""
+                     standard: str | None = None, kind: str | None = None, doc: str | None = None) -> list[dict]:
+    """Indicator rows joined with their document, in doc_id and text order. `doc` selects one
+    document by its doc_id or its source path."""
     where, args = [], []
+    if doc:
+        where.append("(d.doc_id = ? OR d.source = ?)")
+        args += [doc, doc]
     if province:
         cond, a = province_filter(province)
         where.append(cond)
@@ -495,20 +508,38 @@ def _cell(row: dict, col: str) -> str:
     if col == "standards":
         return ", ".join(v)
     if isinstance(v, bool):
-        return "yes" if v else ""
+        return "true" if v else "false"
     return "" if v is None else str(v)
 
 
-def format_rows(rows: list[dict], fmt: str) -> str:
+def document_rows(doc: Document) -> list[dict]:
+    """The indicator rows of one extracted Document, as query_indicators gives stored ones."""
+    prov, prov_2025 = _province_fields(doc)
+    rows = []
+    for i in doc.indicators:
+        q = i.quantity
+        rows.append({"doc_id": doc.doc_id, "province": prov, "province_2025": prov_2025,
+                     "plan": doc.plan.number if doc.plan else None, "kind": i.kind, "value": q.value,
+                     "value_max": q.value_max, "unit": q.unit, "comparator": q.comparator, "target_year": i.target_year,
+                     "period_from": i.period[0] if i.period else None, "period_to": i.period[1] if i.period else None,
+                     "per_year": i.per_year, "relative": i.relative, "subject": i.subject, "action": i.action,
+                     "standards": list(i.standards), "text": i.text, "start": i.start, "end": i.end,
+                     "source": doc.source})
+    return rows
+
+
+def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
+    """rows as json, csv (booleans true/false; excel=True starts with a UTF-8 BOM so that Excel
+    reads Vietnamese right) or an aligned table."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         w.writerow(QUERY_COLUMNS)
         for r in rows:
             w.writerow([_cell(r, c) for c in QUERY_COLUMNS])
-        return buf.getvalue()
+        return ("\ufeff" if excel else "") + buf.getvalue()
     # table: the columns an analyst scans, long text clipped
     cols = [("doc_id", 24), ("province", 18), ("kind", 6), ("value", 8), ("value_max", 9), ("unit", 20),
             ("comparator", 10), ("target_year", 11), ("period", 9), ("per_year", 8), ("standards", 16),
@@ -553,22 +584,39 @@ def ingest_command(inputs, db):
     INPUT is a file, a folder (searched recursively for .txt .html .htm .docx .pdf), a glob, or
     the .jsonl output of 'nscl-extract batch' (made without --no-text). A doc_id (the file
     stem) belongs to one file: the same file changed replaces its old rows, another file with
-    that stem is refused. The same text is stored once. Exit status 1 when some input failed.
+    that stem is refused. The same text is stored once. Prints a line per
+    stored document (added or replaced, doc_id, source) on stdout. Exit status 1 when some
+    input failed or there was nothing to ingest.
     """
+    from .batch import expand_inputs, finish
+    from .cli_io import detail, fail, progress, warn
     from .paths import check_output
 
     path = Path(db) if db else default_db_path()
     if db:
         check_output(db, "--db")
+    files = [i for i in inputs if not i.lower().endswith(".jsonl")]
+    n_files = len(expand_inputs(files))
+    if not n_files and len(files) == len(inputs):
+        fail(f"nothing to ingest: no .txt .html .htm .docx .pdf file in {' '.join(inputs)}")
     conn = connect(path, make_folder=not db)
+
+    def done(outcome: str, doc: Document | None) -> None:
+        if doc is not None and outcome in ("added", "replaced"):
+            click.echo(f"{outcome}\t{doc.doc_id}\t{doc.source}")
+        elif outcome == "unchanged":
+            detail("unchanged: a document already stored")
+        bar.advance()
+
     try:
-        summary = ingest(conn, inputs, warn=lambda m: click.echo(f"warning: {m}", err=True))
+        with progress(n_files if len(files) == len(inputs) else None, "ingesting") as bar:
+            summary = ingest(conn, inputs, warn=warn, on_item=done)
     except sqlite3.Error as e:  # a full disk, a store deleted under us ...
         raise StoreError(f"{path}: {_describe(e)}; the documents stored so far are complete") from None
     finally:
         conn.close()
-    from .batch import finish
-
+    if not (summary.added or summary.replaced or summary.unchanged or summary.duplicate or summary.failed):
+        fail(f"nothing to ingest in {' '.join(inputs)}")
     for note in summary.notes[:10]:
         click.echo(f"duplicate: {note}", err=True)
     finish(summary, path)
@@ -580,14 +628,25 @@ def ingest_command(inputs, db):
 @click.option("--year", type=click.IntRange(1000, 9999), help="Indicators due that year or in a period containing it.")
 @click.option("--standard", help="A standard id, e.g. \"ISO 9001\", \"5S\", \"VietGAP\".")
 @click.option("--kind", type=click.Choice(["target", "result"]))
+@click.option("--doc", "doc", metavar="DOC_ID|SOURCE", help="Only this document (its doc_id or source path).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def query_command(db, province, year, standard, kind, fmt):
-    """List stored indicators, filtered by province, year, standard and kind."""
+@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel.")
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help='Write here ("-": stdout, the default).')
+def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path):
+    """List stored indicators, filtered by province, year, standard, kind and document."""
+    from .cli_io import output, warn, wrote
+    from .paths import check_output
+
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel goes with --format csv")
+    check_output(out_path)
     path = Path(db) if db else default_db_path()
     conn = connect(path, create=False)
     try:
         with snapshot(conn):
-            rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind)
+            rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind, doc=doc)
+            if doc and not conn.execute("SELECT 1 FROM documents WHERE doc_id = ? OR source = ?", (doc, doc)).fetchone():
+                raise click.ClickException(f"no document {doc!r} in {path} (give its doc_id or source path)")
     except sqlite3.Error as e:
         raise StoreError(f"{path}: {_describe(e)}") from None
     finally:
@@ -596,5 +655,7 @@ def query_command(db, province, year, standard, kind, fmt):
         from .provinces import province_2025
 
         if province_2025(province) is None:
-            click.echo(f"warning: {province!r} is not a province name I know; matched by spelling only", err=True)
-    click.echo(format_rows(rows, fmt), nl=False)
+            warn(f"{province!r} is not a province name I know; matched by spelling only")
+    with output(out_path, newline="" if fmt == "csv" else None) as out:
+        out.write(format_rows(rows, fmt, excel=excel))
+    wrote(out_path, f"{len(rows)} indicators")

@@ -17,9 +17,55 @@ _SYLL = regex.compile(r"\S+")
 
 @lru_cache(maxsize=4096)
 def _tag(window: str) -> tuple[tuple[str, str], ...]:
-    from underthesea import pos_tag
-
     return tuple(pos_tag(old_style(window)))
+
+
+_TEMPLATE = regex.compile(r"T\[(?P<index1>\-?\d+)(\,(?P<index2>\-?\d+))?\](\[(?P<column>.*)\])?(\.(?P<function>.*))?")
+
+
+@lru_cache(maxsize=1)
+def _pos_model():
+    """underthesea's default POS tagger, loaded once per process: its CRF model and its feature
+    template, parsed once (underthesea parses every template item for every word again)."""
+    from underthesea.pipeline.pos_tag import tagged_feature
+    from underthesea.pipeline.pos_tag.model_crf import CRFPOSTagPredictor
+
+    crf = CRFPOSTagPredictor.Instance()
+    functions = {"lower": tagged_feature.text_lower, "istitle": tagged_feature.text_istitle,
+                 "isallcap": tagged_feature.text_isallcap, "isdigit": tagged_feature.text_isdigit,
+                 "is_in_dict": tagged_feature.text_is_in_dict}
+    specs = []
+    for syntax in crf.transformer.template:
+        m = _TEMPLATE.match(syntax)
+        specs.append((f"{syntax}=", int(m.group("index1")), int(m["index2"]) if m["index2"] else None,
+                      int(m["column"]) if m["column"] else 0, functions[m["function"]] if m["function"] else None))
+    return crf.model, specs
+
+
+def pos_tag(sentence: str) -> list[tuple[str, str]]:
+    """Exactly underthesea.pos_tag(sentence) (tests/test_words.py compares them), about twice as
+    fast: the same word segmentation, features and CRF model, the features built without
+    re-parsing the template."""
+    from underthesea import word_tokenize
+
+    model, specs = _pos_model()
+    tokens = word_tokenize(sentence)
+    n = len(tokens)
+    columns = (tokens, ["X"] * n)  # underthesea tags (token, "X") rows: column 1 is a placeholder
+    features = []
+    for i in range(n):
+        row = []
+        for prefix, first, last, column, function in specs:
+            a = i + first
+            if a < 0:
+                row.append(prefix + "BOS")
+            elif a >= n or (last is not None and i + last >= n):
+                row.append(prefix + "EOS")
+            else:
+                word = columns[column][a] if last is None else " ".join(columns[column][a:i + last + 1])
+                row.append(f"{prefix}{function(word) if function else word}")
+        features.append(row)
+    return list(zip(tokens, model.tag(features)))
 
 
 @lru_cache(maxsize=4096)

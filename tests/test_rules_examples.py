@@ -155,6 +155,12 @@ def _indicators(where, ex):
     _check_list(where, got, want)
 
 
+def _amount_roles(where, ex):
+    """rules/amount_roles.yml: the amounts the pipeline finds in the text, with their role."""
+    doc = extract_text(ex["text"], with_indicators=False)
+    _check_list(where, _dump(doc.amounts), ex.get("expect") or [])
+
+
 OWNERS = {
     ("citations", None): _mentions(extract_citations),
     ("dates", None): _dates,
@@ -163,6 +169,7 @@ OWNERS = {
     ("quantities", "percentages"): _mentions(extract_percentages),
     ("quantities", "counts"): _mentions(extract_counts),
     ("amounts", None): _mentions(extract_amounts),
+    ("amount_roles", None): _amount_roles,
     ("numbers", "numbers"): _numbers,
     ("numbers", "comparators"): _quantities,
     ("numbers", "ranges"): _quantities,

@@ -203,7 +203,7 @@ def test_query_cli_formats(filled, tmp_path):
     c = run_cli("query", "--db", path, "--year", "2030", "--format", "csv")
     parsed = list(csv.DictReader(io.StringIO(c.stdout)))
     assert [(r["doc_id"], r["value"], r["period_from"], r["per_year"]) for r in parsed] == [
-        ("binhdinh", "20", "2026", ""), ("gialai", "80", "", "yes"), ("national", "2", "2021", "")]
+        ("binhdinh", "20", "2026", "false"), ("gialai", "80", "", "true"), ("national", "2", "2021", "false")]
     t = run_cli("query", "--db", path, "--standard", "ISO 9001")
     assert t.returncode == 0
     lines = t.stdout.splitlines()

@@ -1,0 +1,110 @@
+"""What every command shares: --quiet/--verbose, messages on stderr, progress bars on a
+terminal, and outputs where "-" means stdout. The output-path check itself is paths.check_output."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+import click
+
+from .paths import check_output
+
+
+def _set(ctx, param, value):
+    if value:
+        ctx.meta[f"nscl_extract.{param.name}"] = True
+    return value
+
+
+def _verbosity() -> int:
+    """0 with --quiet, 2 with --verbose, else 1 (also outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return 1
+    return 0 if ctx.meta.get("nscl_extract.quiet") else 2 if ctx.meta.get("nscl_extract.verbose") else 1
+
+
+def verbosity_options() -> list[click.Option]:
+    """--quiet and --verbose, added to every command by cli.py."""
+    return [click.Option(["-q", "--quiet"], is_flag=True, callback=_set, expose_value=False, is_eager=True,
+                         help="Only errors on stderr: no warnings, summaries or progress."),
+            click.Option(["-v", "--verbose"], is_flag=True, callback=_set, expose_value=False, is_eager=True,
+                         help="Also say what is done with each input.")]
+
+
+def quiet() -> bool:
+    return _verbosity() == 0
+
+
+def note(msg: str) -> None:
+    """A warning or summary on stderr (not with --quiet)."""
+    if _verbosity() >= 1:
+        click.echo(msg, err=True)
+
+
+def detail(msg: str) -> None:
+    """A line per input on stderr (only with --verbose)."""
+    if _verbosity() >= 2:
+        click.echo(msg, err=True)
+
+
+def warn(msg: str) -> None:
+    note(f"warning: {msg}")
+
+
+def fail(msg: str, code: int = 1) -> None:
+    """One clear line on stderr (even with --quiet) and the exit status."""
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(code)
+
+
+def show_progress() -> bool:
+    return not quiet() and sys.stderr.isatty()
+
+
+class _NoBar:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, progress, task):
+        self.progress, self.task = progress, task
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task, n)
+
+
+@contextmanager
+def progress(total: int | None, label: str, enabled: bool = True) -> Iterator[_Bar | _NoBar]:
+    """A rich progress bar on stderr when it is a terminal (and not --quiet); else nothing."""
+    if not (enabled and show_progress()):
+        yield _NoBar()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True)) as bar:
+        yield _Bar(bar, bar.add_task(label, total=total))
+
+
+@contextmanager
+def output(path: str | None, *, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
+    """The stream to write: stdout for None or "-", else the file (checked first by check_output)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    check_output(path)
+    try:
+        with open(path, "w", encoding=encoding, newline=newline) as f:
+            yield f
+    except OSError as e:  # a full disk, a folder removed meanwhile ...
+        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def wrote(path: str | None, what: str = "") -> None:
+    if path not in (None, "-"):
+        note(f"wrote {path}{' (' + what + ')' if what else ''}")
