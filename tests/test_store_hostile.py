@@ -237,7 +237,7 @@ def test_ingest_keeps_the_good_lines_of_a_jsonl_and_names_the_bad_ones(tmp_path)
 def test_show_of_json_that_is_not_a_document(tmp_path):
     (tmp_path / "x.json").write_text('{"doc_id": "x", "source": 5}', encoding="utf-8")
     r = run_cli("show", "x.json", cwd=tmp_path)
-    assert "not the JSON of an extracted document" in one_clear_line(r, 1)
+    assert "x.json: not the JSON of" in one_clear_line(r, 1)
 
 
 @pytest.mark.parametrize("command", [["extract", "IN"], ["extract", "IN", "--format", "jsonl"], ["show", "IN"]])
