@@ -661,7 +661,9 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
             raise BatchError(f"the output {output} is also an input ({item}): choose another -o")
     sources = expand_inputs(inputs, warn=warn, exclude=[output])
     if not sources:
-        raise BatchError(f"no input files in {' '.join(inputs)}; {output} left as it was")
+        err = BatchError(f"no input files in {' '.join(inputs)}; {output} left as it was")
+        err.exit_code = 1  # as every command says "nothing to do"
+        raise err
     writer = JsonlWriter(output)
     finished = False
     try:

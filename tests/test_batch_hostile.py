@@ -148,10 +148,10 @@ def test_resume_never_drops_a_line_of_a_file_that_is_not_a_batch_output(tmp_path
 def test_a_glob_matching_nothing_leaves_the_output_alone(tmp_path):
     (tmp_path / "o.jsonl").write_bytes(b"precious\n")
     r = run_cli("batch", "none*.pdf", "-o", "o.jsonl", cwd=tmp_path)
-    assert r.returncode == 2 and "no input files" in r.stderr
+    assert r.returncode == 1 and "no input files" in r.stderr
     assert (tmp_path / "o.jsonl").read_bytes() == b"precious\n"
     r = run_cli("batch", "none*.pdf", "-o", "new.jsonl", cwd=tmp_path)
-    assert r.returncode == 2 and not (tmp_path / "new.jsonl").exists()
+    assert r.returncode == 1 and not (tmp_path / "new.jsonl").exists()
 
 
 # --- 7. (batch part) a per-document time and size budget ------------------------------------------------
