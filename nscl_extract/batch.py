@@ -10,22 +10,30 @@ processes only the inputs that have no line yet. Every engine produces the same 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
-import json
 import os
+import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import click
 
+from .jsonl import Line, dumps, fd_writer, loads, read_records
+from .loaders import LoadError
+
 BATCH_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")  # what a folder is searched for
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # per document in a batch; larger files get a 'too large' error record
+DEFAULT_TIME_LIMIT = 120.0  # seconds per document; a slower one gets a 'too slow' error record
 FSYNC_EVERY_LINES = 16
 FSYNC_EVERY_SECONDS = 1.0
 
@@ -33,6 +41,17 @@ Result = tuple[str, str, bool]  # (source, JSON line without newline, ok)
 
 
 # --- inputs -----------------------------------------------------------------------------------
+
+class BatchError(click.ClickException):
+    """A batch that must not start (or go on): one clear line, exit status 2, the output untouched."""
+
+    exit_code = 2
+
+
+def real(path: str) -> str:
+    """The identity of an input: its real path (./a, a and /abs/a are one file; symlinks resolved)."""
+    return os.path.realpath(path)
+
 
 def _walk(folder: str) -> Iterator[str]:
     for root, dirs, files in os.walk(folder):  # symlinked folders are not followed: no loops
@@ -44,27 +63,93 @@ def _walk(folder: str) -> Iterator[str]:
                     yield path
 
 
-def expand_inputs(inputs: Iterable[str], warn: Callable[[str], None] | None = None) -> list[str]:
+def _component_re(comp: str) -> str:
+    """fnmatch-style pattern of one path component; like glob, '*' does not match a leading dot."""
+    out = [] if comp.startswith(".") else [r"(?!\.)"]
+    i = 0
+    while i < len(comp):
+        c = comp[i]
+        if c == "*":
+            out.append(r"[^/]*")
+        elif c == "?":
+            out.append(r"[^/]")
+        elif c == "[" and (j := comp.find("]", i + 2 if comp[i + 1:i + 2] in ("!", "]") else i + 1)) > 0:
+            body = comp[i + 1:j]
+            neg = body.startswith("!")
+            body = re.escape(body[1:] if neg else body).replace(r"\-", "-")
+            out.append(f"[{'^' if neg else ''}{body}]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _glob(pattern: str) -> list[str]:
+    """Files and folders matching a glob ('**' = any folders), found by a walk that, like the folder
+    scan, does not follow symlinked folders: no duplicates through links, no endless loops."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    k = 0
+    while k < len(parts) and not glob.has_magic(parts[k]):
+        k += 1
+    root = "/".join(parts[:k]) or ("/" if pattern.startswith("/") else "")
+    rest = [p for p in parts[k:] if p]
+    regex = ""
+    for n, comp in enumerate(rest):
+        last = n == len(rest) - 1
+        if comp == "**":
+            regex += r"(?:(?!\.)[^/]+(?:/(?!\.)[^/]+)*)?" if last else r"(?:(?!\.)[^/]+/)*"
+        else:
+            regex += _component_re(comp) + ("" if last else "/")
+    match = re.compile(regex).fullmatch
+    depth = None if "**" in rest else len(rest)
+    top = root or "."
+    if not os.path.isdir(top):
+        return []
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        rel = os.path.relpath(folder, top).replace(os.sep, "/")
+        rel = "" if rel == "." else rel + "/"
+        level = rel.count("/") + 1
+        for name in sorted(dirs + files):
+            if match(rel + name):
+                path = os.path.join(root, rel + name) if root else rel + name
+                if not os.path.islink(path) or not os.path.isdir(path):
+                    found.append(path)
+        if depth is not None and level >= depth:
+            dirs.clear()
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+    return sorted(found)
+
+
+def expand_inputs(inputs: Iterable[str], warn: Callable[[str], None] | None = None,
+                  exclude: Iterable[str] = ()) -> list[str]:
     """Files as given, folders searched recursively for known suffixes, globs expanded (with **).
 
-    Returns unique paths in sorted order: the order of the output lines. A path that does not
-    exist and is no glob is kept, so that it gets an error record of its own; a glob that
-    matches nothing is only warned about.
+    Returns unique files (one per real path, the first spelling kept) in sorted order: the
+    order of the output lines. Symlinked folders are not followed, by folder scans and globs
+    alike. Paths whose real path is in `exclude` (the batch's own output) are left out. A path
+    that does not exist and is no glob is kept, so that it gets an error record of its own; a
+    glob that matches nothing is only warned about.
     """
     found: dict[str, str] = {}
+    skip = {real(p) for p in exclude}
 
     def add(path: str) -> None:
-        found.setdefault(os.path.normpath(path), path)
+        key = real(path)
+        if key not in skip:
+            found.setdefault(key, path)
 
     for item in inputs:
         item = os.fspath(item)
         if os.path.isdir(item):
             for path in _walk(item):
                 add(path)
-        elif os.path.exists(item) or not glob.has_magic(item):
+        elif os.path.lexists(item) or not glob.has_magic(item):
             add(item)
         else:
-            matches = sorted(glob.glob(item, recursive=True))
+            matches = _glob(item)
             if not matches and warn:
                 warn(f"no input matches {item!r}")
             for m in matches:
@@ -78,12 +163,39 @@ def expand_inputs(inputs: Iterable[str], warn: Callable[[str], None] | None = No
 
 # --- one document -----------------------------------------------------------------------------
 
-def _read_limited(source: str, max_bytes: int) -> bytes:
-    from .loaders import LoadError
+class TimeLimitExceeded(BaseException):
+    """Raised by the alarm in the middle of an extraction (BaseException: no `except Exception`
+    in an extractor swallows it)."""
 
+
+@contextmanager
+def _alarm(seconds: float | None):
+    """A soft time limit in this process (main thread only): SIGALRM raises TimeLimitExceeded."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum, frame):
+        raise TimeLimitExceeded()
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        if not stat.S_ISREG(os.stat(source).st_mode):  # before open(): a FIFO would block it
-            raise LoadError(source, "not a regular file")
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def time_limit_error(seconds: float) -> str:
+    return f"too slow: extraction took more than {seconds:g} s (limit {seconds:g} s, see --time-limit)"
+
+
+def _read_limited(source: str, max_bytes: int) -> bytes:
+    from .loaders import LoadError, check_regular
+
+    check_regular(source)  # before open(): a FIFO would block it
+    try:
         with open(source, "rb") as f:
             st = os.fstat(f.fileno())
             if st.st_size > max_bytes:
@@ -101,20 +213,28 @@ def error_line(source: str, error: str) -> str:
     from .schema import ErrorRecord
 
     rec = ErrorRecord(doc_id=doc_id_for(source), source=source, error=error)
-    return json.dumps(rec.model_dump(mode="json"), ensure_ascii=False)
+    return dumps(rec.model_dump(mode="json"))
 
 
 def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True,
-                path: str | None = None) -> Result:
+                path: str | None = None, time_limit: float | None = None) -> Result:
     """Load and extract one file (read from `path`, named `source`); never raises: a failure
-    becomes an error record line."""
+    becomes an error record line. The text a file expands to (a DOCX or PDF is compressed)
+    is held to max_bytes characters too; time_limit is enforced here by an alarm (main thread)."""
     from .loaders import LoadError, load_bytes
     from .pipeline import extract_loaded
 
     try:
-        data = _read_limited(path or source, max_bytes)
-        doc = extract_loaded(load_bytes(data, source, Path(source).suffix), source)
-        return source, json.dumps(doc.to_json_dict(with_text=with_text), ensure_ascii=False), True
+        with _alarm(time_limit):
+            data = _read_limited(path or source, max_bytes)
+            loaded = load_bytes(data, source, Path(source).suffix)
+            if len(loaded.text) > max_bytes:
+                raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
+                                        f"(limit {max_bytes}, see --max-bytes)")
+            doc = extract_loaded(loaded, source)
+            return source, dumps(doc.to_json_dict(with_text=with_text)), True
+    except TimeLimitExceeded:
+        return source, error_line(source, time_limit_error(time_limit or 0)), False
     except LoadError as e:
         return source, error_line(source, e.message), False
     except MemoryError:
@@ -123,74 +243,189 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
         return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": ")), False
 
 
-def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool) -> list[Result]:
-    return [process_one(source, max_bytes, with_text, path) for source, path in items]
+def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool,
+                  time_limit: float | None = None) -> list[Result]:
+    return [process_one(source, max_bytes, with_text, path, time_limit) for source, path in items]
 
 
 # --- engines: each yields one Result per source, in the order given ---------------------------
 
-def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
-              with_text: bool = True, warn: Callable[[str], None] | None = None) -> Iterator[Result]:
-    """In this process (workers <= 1) or a pool of processes with ordered, imap-style results.
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG),
+    so a batch killed with kill -9 leaves no worker (nor fork server) running."""
+    try:
+        import ctypes
 
-    At most a few tasks per worker are in flight, so memory stays flat for any number of
-    inputs. If a worker process dies (killed, out of memory), the pool is rebuilt and the
-    unfinished documents are retried once; a document that kills a worker twice gets an error
-    record.
-    """
-    if workers <= 1 or len(sources) <= 1:
-        for s in sources:
-            yield process_one(s, max_bytes, with_text)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker ends when its pipe closes
         return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
+
+def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> None:
+    """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it."""
+    _die_with_parent()
+    from .ocr import set_jobs
+
+    set_jobs(ocr_jobs)  # the workers share the cores for OCR threads
+    conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        i, source = task
+        conn.send((i, process_one(source, max_bytes, with_text)))
+
+
+def _pool_context():
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     if "forkserver" in multiprocessing.get_all_start_methods():  # no fork() of a threaded parent
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["nscl_extract.warm"])  # models loaded once, inherited by every worker
-    else:
-        ctx = multiprocessing.get_context("spawn")
-    from .ocr import set_jobs
+        return ctx
+    return multiprocessing.get_context("spawn")
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    share = dict(initializer=set_jobs, initargs=(max(1, cores // workers),))  # OCR threads per worker
+
+class _Worker:
+    def __init__(self, ctx, max_bytes: int, with_text: bool, ocr_jobs: int = 1):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(child, max_bytes, with_text, ocr_jobs), daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+        self.task: tuple[int, str] | None = None
+        self.started = 0.0
+
+    def give(self, i: int, source: str) -> None:
+        self.task = (i, source)
+        self.started = time.monotonic()
+        self.conn.send((i, source))
+
+    def close(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
+              with_text: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT,
+              warn: Callable[[str], None] | None = None) -> Iterator[Result]:
+    """In this process (workers <= 1) or in worker processes, results in input order.
+
+    Each worker holds one document at a time and at most workers * 4 results wait for their
+    turn, so memory stays flat for any number of inputs. A worker that takes longer than
+    time_limit on a document is killed and replaced, the document gets an error record naming
+    the limit (in this process the limit is an alarm). A worker that dies (killed, out of
+    memory) is replaced and its document retried once; a document that kills a worker twice
+    gets an error record. Workers die with the batch (parent-death signal).
+    """
+    if workers <= 1 or len(sources) <= 1:
+        if time_limit and sources:
+            from .pipeline import warm_up
+
+            warm_up()  # loading the models is no document's time
+        for s in sources:
+            yield process_one(s, max_bytes, with_text, time_limit=time_limit)
+        return
+
+    from multiprocessing.connection import wait
+
+    ctx = _pool_context()
     window = workers * 4
     todo = deque(enumerate(sources))
+    results: dict[int, Result] = {}
     attempts: dict[int, int] = {}
-    pending: deque = deque()  # (index, source, future), in order
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **share)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    ocr_jobs = max(1, cores // workers)  # OCR threads per worker
+    pool = [_Worker(ctx, max_bytes, with_text, ocr_jobs) for _ in range(min(workers, len(sources)))]
+    nxt = 0
+    failed_starts = 0
+    clean = False
+
+    def replace(w: _Worker, kill: bool = True) -> None:
+        w.close(kill=kill)
+        pool[pool.index(w)] = _Worker(ctx, max_bytes, with_text, ocr_jobs)
+
+    def died(w: _Worker) -> None:
+        i, s = w.task
+        attempts[i] = attempts.get(i, 0) + 1
+        again = attempts[i] < 2
+        if warn:
+            warn(f"a worker process died while extracting {s}; replacing it"
+                 + (" and retrying the document" if again else ""))
+        if again:
+            todo.appendleft((i, s))
+        else:
+            results[i] = (s, error_line(s, "worker process died while extracting this document"), False)
+        replace(w)
+
     try:
-        while todo or pending:
-            try:
-                while todo and len(pending) < window:
-                    i, s = todo[0]
-                    fut = pool.submit(process_one, s, max_bytes, with_text)  # may find the pool broken
-                    todo.popleft()
-                    pending.append((i, s, fut))
-                i, s, fut = pending[0]
-                result = fut.result()
-            except BrokenProcessPool:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **share)
-                retry = [(j, t) for j, t, _ in pending]
-                pending.clear()
-                if not retry:
-                    continue
-                i, s = retry[0]
-                if warn:
-                    warn(f"a worker process died; restarting the pool and retrying {len(retry)} documents")
-                attempts[i] = attempts.get(i, 0) + 1
-                if attempts[i] >= 2:
-                    retry.pop(0)
-                    yield s, error_line(s, "worker process died while extracting this document"), False
-                todo.extendleft(reversed(retry))
-                continue
-            pending.popleft()
-            yield result
+        while nxt < len(sources):
+            for w in list(pool):
+                if w.ready and w.task is None and todo and todo[0][0] < nxt + window:
+                    i, s = todo.popleft()
+                    try:
+                        w.give(i, s)
+                    except OSError:  # it died while idle: not the document's fault
+                        todo.appendleft((i, s))
+                        w.task = None
+                        replace(w)
+            starting = [w for w in pool if not w.ready]
+            busy = [w for w in pool if w.task is not None]
+            timeout = None
+            if time_limit and busy:
+                timeout = max(0.0, min(w.started for w in busy) + time_limit - time.monotonic())
+            ready = set(wait([w.conn for w in busy + starting] + [w.proc.sentinel for w in busy + starting], timeout))
+            now = time.monotonic()
+            for w in starting:
+                if w.conn in ready or w.proc.sentinel in ready:
+                    try:
+                        w.ready = w.conn.poll() and w.conn.recv() is None
+                    except (EOFError, OSError):
+                        w.ready = False
+                    if not w.ready:  # died while starting (killed, out of memory): try another
+                        failed_starts += 1
+                        if failed_starts > 3 * workers:
+                            raise BatchError(f"worker processes keep dying while they start "
+                                             f"(last exit status {w.proc.exitcode})")
+                        replace(w)
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        i, result = w.conn.recv()
+                    except (EOFError, OSError):
+                        died(w)
+                        continue
+                    results[i] = result
+                    w.task = None
+                elif w.proc.sentinel in ready:
+                    died(w)
+                elif time_limit and now - w.started >= time_limit:
+                    i, s = w.task
+                    results[i] = (s, error_line(s, time_limit_error(time_limit)), False)
+                    if warn:
+                        warn(f"{s}: over the time limit of {time_limit:g} s; its worker process was replaced")
+                    replace(w)
+            while nxt in results:
+                yield results.pop(nxt)
+                nxt += 1
+        clean = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for w in pool:
+            w.close(kill=not clean or w.task is not None)
 
 
 def dask_available() -> None:
@@ -203,7 +438,8 @@ def dask_available() -> None:
 
 
 def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int = 1,
-             max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True, client=None) -> Iterator[Result]:
+             max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True, time_limit: float | None = None,
+             client=None) -> Iterator[Result]:
     """A dask.bag over the inputs on a Dask cluster; partitions are gathered in order as they finish.
 
     The workers read the input files themselves (by absolute path), so on a real cluster the
@@ -220,7 +456,10 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
     try:
         if client is None:
             if scheduler:
-                client = own_client = Client(scheduler)
+                try:
+                    client = own_client = Client(scheduler)
+                except (OSError, TimeoutError, ValueError) as e:  # before anything is written
+                    raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {e}; nothing was written") from None
             else:
                 own_cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                            processes=True, dashboard_address=None)
@@ -231,7 +470,7 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
         # workers get absolute paths (their working folder is not ours); records keep the source as given
         items = [[(s, os.path.abspath(s)) for s in chunk] for chunk in chunks]
         bag = db.from_sequence(items, npartitions=len(items))  # one chunk of inputs per partition
-        parts = bag.map(_process_many, max_bytes, with_text).to_delayed()
+        parts = bag.map(_process_many, max_bytes, with_text, time_limit).to_delayed()
         if len(parts) != len(chunks):
             raise RuntimeError(f"dask made {len(parts)} partitions of {len(chunks)} chunks")
         futures = client.compute(parts)
@@ -253,70 +492,120 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
 
 # --- output -----------------------------------------------------------------------------------
 
-class ResumeError(click.ClickException):
+class ResumeError(BatchError):
     pass
+
+
+RECORD_STARTS = (b'{"schema": "nscl-extract/', b'{"doc_id": ')
+
+
+def _is_batch_record(obj: dict) -> bool:
+    return (isinstance(obj.get("doc_id"), str) and isinstance(obj.get("source"), str)
+            and ("schema" in obj or set(obj) == {"doc_id", "source", "error"}))
 
 
 def _is_error_record(obj: dict) -> bool:
     return "error" in obj and "schema" not in obj
 
 
-def recover(output: str) -> tuple[dict[str, bool], int]:
-    """Read a batch output for --resume: {source: ok} of its complete lines, and the byte length
-    to keep (a trailing partial line, left by a kill mid-write, is dropped). Streams the file."""
-    done: dict[str, bool] = {}
-    keep = 0
-    bad: int | None = None  # line number of an unparsable line, fatal unless it is the last one
-    with open(output, "rb") as f:
-        for n, raw in enumerate(f, 1):
-            if bad is not None:
-                raise ResumeError(f"cannot resume: line {bad} of {output} is not a batch record; "
-                                  "refusing to touch the file (run without --resume to start over)")
-            if not raw.endswith(b"\n"):
-                break  # a partial last line
-            try:
-                obj = json.loads(raw)
-                source = obj["source"]
-            except (ValueError, KeyError, TypeError):
-                bad = n
-                continue
-            done[source] = not _is_error_record(obj)
-            keep += len(raw)
-    return done, keep
+def _cut_record(raw: bytes) -> bool:
+    """A partial line as a kill mid-write leaves it: the start of a batch record."""
+    return any(raw.startswith(p) or p.startswith(raw) for p in RECORD_STARTS)
+
+
+@dataclass
+class Done:
+    """What --resume finds in an output: the records' real paths and doc_ids, and the bytes to keep."""
+    ok: dict[str, bool] = field(default_factory=dict)        # real path of the source -> a Document?
+    doc_ids: dict[str, str] = field(default_factory=dict)    # doc_id -> source as recorded
+    keep: int = 0
+
+
+def recover(output: str) -> Done:
+    """Read a batch output for --resume. Streams the file. A trailing partial line that starts
+    like a batch record (left by a kill mid-write) is dropped; any other line that is not a
+    complete batch record stops the resume before the file is touched."""
+    done = Done()
+    refuse = ("cannot resume: line {n} of {out} is not a batch record{why}; refusing to touch the file "
+              "(run without --resume to start over, or choose another -o)")
+    try:
+        for rec in read_records(output):
+            if not rec.complete and rec.value is None and _cut_record(rec.raw):
+                break  # the partial last line of a killed batch
+            if rec.value is None or not _is_batch_record(rec.value) or not rec.complete:
+                why = f" ({rec.error})" if rec.error else (" (no newline at its end)" if not rec.complete else "")
+                raise ResumeError(refuse.format(n=rec.lineno, out=output, why=why))
+            obj = rec.value
+            done.ok[real(obj["source"])] = not _is_error_record(obj)
+            done.doc_ids.setdefault(obj["doc_id"], obj["source"])
+            done.keep += len(rec.raw)
+    except LoadError as e:
+        raise ResumeError(f"cannot resume: {e}") from None
+    return done
 
 
 class JsonlWriter:
-    """Appends whole lines: one write() per line, fsync every few lines and at close."""
+    """The batch output, locked against a second batch, written a whole line per write().
 
-    def __init__(self, path: str, keep: int | None = None):
+    The file is opened (created if missing) and locked with an advisory lock at once, but
+    truncated to `keep` bytes only just before the first line is written: a batch that fails
+    before its first result (an unreachable scheduler ...) leaves the file as it was. fsync
+    every few lines or every second, and at close."""
+
+    def __init__(self, path: str):
         self.path = path
-        flags = os.O_WRONLY | os.O_CREAT | (0 if keep is not None else os.O_TRUNC)
-        self.fd = os.open(path, flags, 0o644)
-        if keep is not None:
-            os.ftruncate(self.fd, keep)
-            os.fsync(self.fd)
-        os.lseek(self.fd, 0, os.SEEK_END)
+        self.created = not os.path.lexists(path)
+        try:
+            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise BatchError(f"cannot write {path}: {e.strerror or e}") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self.fd)
+            raise BatchError(f"{path} is being written by another batch right now; "
+                             "wait for it to finish or choose another -o") from None
+        self.regular = stat.S_ISREG(os.fstat(self.fd).st_mode)
+        self.keep = 0
+        self.started = False
+        self.lines = fd_writer(self.fd)
         self.unsynced = 0
         self.synced_at = time.monotonic()
 
+    def _start(self) -> None:
+        if self.regular:
+            os.ftruncate(self.fd, self.keep)
+            os.lseek(self.fd, 0, os.SEEK_END)
+        self.started = True
+
     def write(self, line: str) -> None:
-        buf = (line + "\n").encode("utf-8")
-        while buf:  # a regular file takes it in one write(); loop in case it did not
-            n = os.write(self.fd, buf)
-            buf = buf[n:]
+        if not self.started:
+            self._start()
+        self.lines.write(Line(line))
         self.unsynced += 1
         if self.unsynced >= FSYNC_EVERY_LINES or time.monotonic() - self.synced_at >= FSYNC_EVERY_SECONDS:
             self.sync()
 
     def sync(self) -> None:
-        os.fsync(self.fd)
+        if self.regular:
+            os.fsync(self.fd)
         self.unsynced = 0
         self.synced_at = time.monotonic()
 
-    def close(self) -> None:
-        if self.fd >= 0:
-            self.sync()
-            os.close(self.fd)
+    def close(self, finished: bool = True) -> None:
+        """finished: the batch ran to its end (with nothing to write, a resume still cuts a
+        partial last line). Otherwise a file that this batch created and never wrote goes."""
+        if self.fd < 0:
+            return
+        try:
+            if finished and not self.started:
+                self._start()
+            if self.started:
+                self.sync()
+        finally:
+            if not self.started and self.created:
+                os.unlink(self.path)
+            os.close(self.fd)  # releases the lock
             self.fd = -1
 
 
@@ -341,58 +630,114 @@ class BatchSummary:
         return s + ")"
 
 
+def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> dict[str, str]:
+    """{source: error} for the inputs whose doc_id (the file stem, SPEC's document id and the
+    gold key) is already held by an earlier input in sorted order or by a line of the output
+    being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
+    error record, so one output never has two documents under one doc_id."""
+    from .pipeline import doc_id_for
+
+    owner = dict(taken or {})
+    clashes = {}
+    for s in sources:
+        d = doc_id_for(s)
+        if d in owner and real(owner[d]) != real(s):
+            clashes[s] = (f"doc_id {d!r} is already taken by {owner[d]}: two files with the same stem cannot "
+                          "share one output (doc_id is the stem, the gold key); rename one or batch it separately")
+        else:
+            owner.setdefault(d, s)
+    return clashes
+
+
 def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: bool = False,
               with_text: bool = True, engine: str = "local", scheduler: str | None = None,
-              max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False,
-              on_result: Callable[[Result], None] | None = None,
+              max_bytes: int = DEFAULT_MAX_BYTES, time_limit: float | None = DEFAULT_TIME_LIMIT,
+              progress: bool = False, on_result: Callable[[Result], None] | None = None,
               warn: Callable[[str], None] | None = None) -> BatchSummary:
-    """Run a batch (see the module doc); returns the counts for the summary and exit status."""
-    sources = expand_inputs(inputs, warn=warn)
-    summary = BatchSummary(total=len(sources))
-    done: dict[str, bool] = {}
-    keep = None
-    if resume and os.path.exists(output):
-        done, keep = recover(output)
-    todo = [s for s in sources if s not in done]
-    for s in sources:
-        if s in done:
-            summary.skipped += 1
-            summary.ok += done[s]
-            summary.failed += not done[s]
-    if engine == "dask":
-        results = run_dask(todo, scheduler=scheduler, workers=workers, max_bytes=max_bytes, with_text=with_text)
-    elif engine == "local":
-        results = run_local(todo, workers=workers, max_bytes=max_bytes, with_text=with_text, warn=warn)
-    else:
+    """Run a batch (see the module doc); returns the counts for the summary and exit status.
+    Raises BatchError, before touching the output, for no inputs, an input that is the output,
+    an output another batch is writing, or a resume of a file that is not a batch output."""
+    if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}")
-
-    writer = JsonlWriter(output, keep=keep)
-    pages = {s: page_count(s) for s in todo} if progress else {}
-    unit = "pages" if any(n > 1 for n in pages.values()) else "docs"  # a page-less document counts 1
-    bar = _progress_bar(sum(pages.values()), unit) if progress and todo else None
-    start = time.monotonic()
+    inputs = [os.fspath(i) for i in inputs]
+    out_real = real(output)
+    for item in inputs:
+        if real(item) == out_real:
+            raise BatchError(f"the output {output} is also an input ({item}): choose another -o")
+    sources = expand_inputs(inputs, warn=warn, exclude=[output])
+    if not sources:
+        err = BatchError(f"no input files in {' '.join(inputs)}; {output} left as it was")
+        err.exit_code = 1  # as every command says "nothing to do"
+        raise err
+    writer = JsonlWriter(output)
+    finished = False
     try:
-        if bar:
-            bar.start()
-        for result in results:
-            source, line, ok = result
-            writer.write(line)
-            summary.processed += 1
-            if ok:
-                summary.ok += 1
+        done = Done()
+        if resume and not writer.created:
+            done = recover(output)
+        writer.keep = done.keep
+        summary = BatchSummary(total=len(sources))
+        todo = []
+        for s in sources:
+            if real(s) in done.ok:
+                summary.skipped += 1
+                summary.ok += done.ok[real(s)]
+                summary.failed += not done.ok[real(s)]
             else:
-                summary.failed += 1
-                summary.failures.append(f"{source}: {json.loads(line)['error']}")
+                todo.append(s)
+        clashes = doc_id_clashes(todo, done.doc_ids)
+        work = [s for s in todo if s not in clashes]
+        if engine == "dask":
+            results = run_dask(work, scheduler=scheduler, workers=workers, max_bytes=max_bytes, with_text=with_text,
+                               time_limit=time_limit)
+        else:
+            results = run_local(work, workers=workers, max_bytes=max_bytes, with_text=with_text,
+                                time_limit=time_limit, warn=warn)
+        pages = {s: page_count(s) for s in todo} if progress else {}
+        unit = "pages" if any(n > 1 for n in pages.values()) else "docs"  # a page-less document counts 1
+        bar = _progress_bar(sum(pages.values()), unit) if progress and todo else None
+        start = time.monotonic()
+        try:
             if bar:
-                bar.advance(bar.task_ids[0], pages.get(source, 1))
-            if on_result:
-                on_result(result)
+                bar.start()
+            for result in _merge(todo, clashes, results):
+                source, line, ok = result
+                try:
+                    writer.write(line)
+                except OSError as e:
+                    raise BatchError(f"cannot write {output}: {e.strerror or e} after {summary.processed} new lines; "
+                                     "the lines written are complete: --resume goes on once it can be written") from None
+                summary.processed += 1
+                if ok:
+                    summary.ok += 1
+                else:
+                    summary.failed += 1
+                    summary.failures.append(f"{source}: {loads(line)['error']}")
+                if bar:
+                    bar.advance(bar.task_ids[0], pages.get(source, 1))
+                if on_result:
+                    on_result(result)
+        finally:
+            summary.seconds = time.monotonic() - start
+            if bar:
+                bar.stop()
+        finished = True
     finally:
-        summary.seconds = time.monotonic() - start
-        writer.close()
-        if bar:
-            bar.stop()
+        try:
+            writer.close(finished=finished)
+        except OSError as e:
+            if finished:
+                raise BatchError(f"cannot write {output}: {e.strerror or e}") from None
     return summary
+
+
+def _merge(todo: list[str], clashes: dict[str, str], results: Iterator[Result]) -> Iterator[Result]:
+    """The engine's results with the doc_id clash records put in their sorted places."""
+    for s in todo:
+        if s in clashes:
+            yield s, error_line(s, clashes[s]), False
+        else:
+            yield next(results)
 
 
 def page_count(source: str) -> int:
@@ -447,17 +792,24 @@ def _progress_bar(total: int, unit: str = "docs"):
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Larger input files get a 'too large' error record instead of being read.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=DEFAULT_TIME_LIMIT, show_default=True,
+              metavar="SECONDS", help="A document that takes longer gets a 'too slow' error record and its worker "
+                                      "process is replaced (0: no limit).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr, counting documents (PDF pages and TIFF frames when there are any). Default: only when stderr is a terminal.")
-def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, progress):
+def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, time_limit, progress):
     """Extract many files into one JSONL file: INPUT is a file, a folder (searched recursively for
     .txt .html .htm .docx .pdf and page images .png .jpg .jpeg .tif .tiff) or a glob ("plans/**/*.pdf").
 
     Lines come in sorted input order whatever the number of workers. A document that fails
-    becomes an error record {"doc_id", "source", "error"} and the batch goes on. A killed batch
-    leaves a valid JSONL file; --resume finishes it. Exit status: 0 when every document
-    succeeded, 1 when some failed.
+    becomes an error record {"doc_id", "source", "error"} and the batch goes on; so does a
+    file whose stem (its doc_id) an earlier input has already. A killed batch leaves a valid
+    JSONL file; --resume finishes it. OUT is locked while the batch runs. Exit status: 0 when
+    every document succeeded, 1 when some failed, 2 when the batch could not start.
     """
+    from .paths import check_output
+
+    check_output(output)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
@@ -474,7 +826,8 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
     with tempfile.TemporaryDirectory() if output == "-" else contextlib.nullcontext() as scratch:
         target = os.path.join(scratch, "batch.jsonl") if scratch else output
         summary = run_batch(inputs, target, workers=workers, resume=resume, with_text=not no_text, engine=engine,
-                            scheduler=scheduler, max_bytes=max_bytes, progress=progress, warn=warn,
+                            scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
+                            warn=warn,
                             on_result=(lambda r: click.echo(r[1])) if scratch else None)
     if not summary.total:
         click.echo(f"error: no input documents in {' '.join(inputs)} (.txt .html .htm .docx .pdf)", err=True)

@@ -59,8 +59,9 @@ def extract(files, out_path, fmt, excel, no_text, table):
 
             out.write(format_rows([r for d in docs for r in document_rows(d)], "csv", excel=excel))
         elif fmt == "jsonl":
-            for d in docs:
-                out.write(json.dumps(d.to_json_dict(with_text=not no_text), ensure_ascii=False) + "\n")
+            from .jsonl import stream_writer
+
+            stream_writer(out).write_all(d.to_json_dict(with_text=not no_text) for d in docs)
         else:
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
             payload = dicts[0] if len(files) == 1 else dicts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -22,6 +23,8 @@ def _strict_number(v: Any) -> float:
     """JSON numbers only: not booleans, not strings."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError(f"expected a number, got {v!r}")
+    if not math.isfinite(v):
+        raise ValueError(f"expected a finite number, got {v!r}")
     return float(v)
 
 
@@ -221,17 +224,25 @@ def _format_validation(e: ValidationError) -> str:
 
 def read_gold_file(path: str | Path) -> GoldDocument:
     """Parse one gold file; raises GoldFileError naming the file."""
+    from .jsonl import loads  # strict: NaN and Infinity are no JSON
+
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        if not path.is_file():
+            raise GoldFileError(f"{path}: not a regular file")
+        data = loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
         raise GoldFileError(f"{path}: not readable JSON: {e}") from None
+    except RecursionError:
+        raise GoldFileError(f"{path}: not a gold file: nested too deeply") from None
     if not isinstance(data, dict):
         raise GoldFileError(f"{path}: expected a JSON object, got {type(data).__name__}")
     try:
         return GoldDocument.model_validate(_nfc(data))
     except ValidationError as e:
         raise GoldFileError(f"{path}: {_format_validation(e)}") from None
+    except RecursionError:
+        raise GoldFileError(f"{path}: not a gold file: nested too deeply") from None
 
 
 def _nfc(obj: Any) -> Any:

@@ -6,6 +6,8 @@ which names the file.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,7 @@ def decode_text(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise LoadError(source, f"undecodable UTF-16 at byte {e.start}") from None
-    nul = data.find(b"\x00", 0, 4096)
+    nul = data.find(b"\x00")
     if nul >= 0:
         raise LoadError(source, f"binary data (NUL byte at byte {nul}), not text")
     try:
@@ -59,7 +61,10 @@ def load_html(data: bytes, source: str) -> Loaded:
     import trafilatura
 
     html = decode_text(data, source)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True, favor_recall=True)
+    # extensive_search=False: only a date the page states (meta tags, time elements, a dated byline);
+    # htmldate's fallback would turn any year in the body into 1 January of that year.
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True, favor_recall=True,
+                                      date_extraction_params={"extensive_search": False, "original_date": True})
     if doc is None or not (doc.text or "").strip():
         raise LoadError(source, "no main text found in HTML")
     published = doc.date if doc.date and len(doc.date) == 10 else None
@@ -120,8 +125,7 @@ def load_docx(data: bytes, source: str) -> Loaded:
     text = "\n".join(lines)
     if not text.strip():
         raise LoadError(source, "no text in DOCX")
-    title = (document.core_properties.title or "").strip() or None
-    return Loaded(text=nfc(text), title=nfc(title) if title else None)
+    return Loaded(text=nfc(text), title=real_title(document.core_properties.title))
 
 
 def _usable(text: str) -> bool:
@@ -176,8 +180,31 @@ def load_pdf(data: bytes, source: str) -> Loaded:
         warnings = _ocr_warnings(results, len(pages), ocr.DPI)
     if not any(_usable(t) for t in pages):
         raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s)")
-    title = str(title).strip() if title else None
-    return Loaded(text=nfc("\n".join(pages)), title=nfc(title) if title else None, warnings=warnings)
+    return Loaded(text=nfc("\n".join(pages)), title=real_title(title), warnings=warnings)
+
+
+PLACEHOLDER_TITLES = {"untitled", "untitled document", "no title", "none", "null", "unknown", "title", "document",
+                      "microsoft word", "tiêu đề", "không có tiêu đề"}
+
+
+def real_title(title: object) -> str | None:
+    """A title a file gives itself, or None for an empty or placeholder one ("untitled", "Microsoft
+    Word - plan.docx" ...): those say nothing about the document."""
+    s = " ".join(str(title).split()) if title else ""
+    key = s.lower()
+    if not s or key in PLACEHOLDER_TITLES or key.startswith("microsoft word - ") or key.endswith((".doc", ".docx", ".pdf")):
+        return None
+    return nfc(s)
+
+
+def check_regular(source: str) -> None:
+    """LoadError unless source is a regular file: open() of a FIFO blocks, a folder is no document."""
+    try:
+        mode = os.stat(source).st_mode
+    except OSError as e:
+        raise LoadError(source, e.strerror or str(e)) from None
+    if not stat.S_ISREG(mode):
+        raise LoadError(source, "is a folder" if stat.S_ISDIR(mode) else "not a regular file")
 
 
 def _reflow(pages: list[str], ocred: list[int]) -> list[str]:
@@ -235,7 +262,11 @@ def load_bytes(data: bytes, source: str, suffix: str) -> Loaded:
     loader = LOADERS.get(suffix.lower(), load_txt)
     if not data.strip():
         raise LoadError(source, "empty file")
-    return loader(data, source)
+    loaded = loader(data, source)
+    if "\x00" in loaded.text:  # a PDF's text layer or a cell can hold NUL characters: no text has them
+        loaded.text = loaded.text.replace("\x00", "")
+        loaded.warnings.append("NUL characters removed from the text")
+    return loaded
 
 
 def load(path: str | Path) -> Loaded:
@@ -246,6 +277,7 @@ def load(path: str | Path) -> Loaded:
 
         return load_bytes(sys.stdin.buffer.read(), "<stdin>", ".txt")
     p = Path(path)
+    check_regular(source)
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:

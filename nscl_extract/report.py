@@ -386,7 +386,7 @@ def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
     rows = [p for p in provinces if p.shares and p.name != NATIONAL]
     styles = {y: YEAR_STYLE.get(y, OTHER_STYLES[i % len(OTHER_STYLES)]) for i, y in enumerate(years)}
     height = 1.4 + 0.55 * max(1, len(rows))
-    with rc_context({"svg.fonttype": "none", "font.family": ["DejaVu Sans"], "svg.hashsalt": "nscl-report",
+    with rc_context({"text.parse_math": False, "svg.fonttype": "none", "font.family": ["DejaVu Sans"], "svg.hashsalt": "nscl-report",
                      "font.size": 10}):
         fig = Figure(figsize=(8.0, height))
         ax = fig.add_subplot(1, 1, 1)
@@ -540,13 +540,16 @@ def report_command(db, output, merged):
     from .cli_io import output as open_output
     from .cli_io import wrote
     from .paths import check_output
-    from .store import connect, default_db_path
+    from .store import StoreError, connect, default_db_path, snapshot
 
     check_output(output)
     path = Path(db) if db else default_db_path()
-    conn = connect(path, create=False)
+    conn = connect(path, create=False)  # read-only
     try:
-        docs = read_store(conn)
+        with snapshot(conn):  # one state of the store, even while an ingest commits
+            docs = read_store(conn)
+    except sqlite3.Error as e:
+        raise StoreError(f"{path}: {e}") from None
     finally:
         conn.close()
     page = render_report(docs, merged=merged, db=str(path))

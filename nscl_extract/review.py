@@ -337,11 +337,16 @@ def load_documents(path: str) -> list[Document | ErrorRecord]:
     that holds no document is an error naming the file (and the line)."""
     from pydantic import ValidationError
 
-    from .loaders import LoadError
+    from .loaders import LoadError, check_regular
     from .pipeline import extract_file
     from .score import PredictionFileError, read_predictions
 
     lower = path.lower()
+    if path != "-":
+        try:
+            check_regular(path)  # before any open(): a FIFO would block it
+        except LoadError as e:
+            raise click.ClickException(str(e)) from None
     if path != "-" and (lower.endswith(".jsonl") or (not lower.endswith(".json") and _looks_like_output(path))):
         try:
             docs, errs, problems = read_predictions(path)

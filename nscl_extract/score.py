@@ -488,34 +488,50 @@ class PredictionFileError(Exception):
 
 def read_predictions(path: str | Path) -> tuple[dict[str, Document], dict[str, str], list[str]]:
     """JSONL of Document JSON (Document.to_json_dict) or error records {"doc_id","source","error"}.
-    Returns (documents by doc_id, errors by doc_id, problems such as duplicate doc_ids)."""
-    import json
-
+    Returns (documents by doc_id, errors by doc_id, problems). A line that is not a Document or
+    error record, and two Documents under one doc_id, are refused (PredictionFileError naming
+    the lines): a score must not rest on a guess. An error record for a doc_id that has a
+    Document (a batch's stem clash) is a problem reported; the Document is scored."""
     from pydantic import ValidationError
 
+    from .jsonl import read_records
+    from .loaders import LoadError
     from .schema import ErrorRecord
 
     docs: dict[str, Document] = {}
+    doc_lines: dict[str, int] = {}
     errs: dict[str, str] = {}
     problems: list[str] = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
+    try:
+        for rec in read_records(path):
+            if rec.blank:
                 continue
+            n = rec.lineno
+            if rec.value is None:
+                raise PredictionFileError(f"{path}:{n}: not a Document or error record: {rec.error}")
+            data = rec.value
             try:
-                data = json.loads(line)
-                if isinstance(data, dict) and "error" in data and "schema" not in data:
-                    rec = ErrorRecord.model_validate(data)
-                    doc_id, value, store = rec.doc_id, rec.error, errs
-                else:
-                    doc = Document.from_json_dict(data)
-                    doc_id, value, store = doc.doc_id, doc, docs
-            except (json.JSONDecodeError, ValidationError) as e:
-                raise PredictionFileError(f"{path}:{n}: not a Document or error record: {e}") from None
-            if doc_id in docs or doc_id in errs:
-                problems.append(f"{path}:{n}: doc_id {doc_id} already seen; the first line is used")
-                continue
-            store[doc_id] = value
+                if "error" in data and "schema" not in data:
+                    err = ErrorRecord.model_validate(data)
+                    if err.doc_id in docs:
+                        problems.append(f"{path}:{n}: error record for {err.doc_id}, which line {doc_lines[err.doc_id]} "
+                                        f"has as a document: {err.error}")
+                    else:
+                        errs.setdefault(err.doc_id, err.error)
+                    continue
+                doc = Document.from_json_dict(data)
+            except ValidationError as e:
+                raise PredictionFileError(f"{path}:{n}: not a Document or error record: "
+                                          f"{str(e).splitlines()[0]}") from None
+            if doc.doc_id in docs:
+                raise PredictionFileError(f"{path}:{n}: doc_id {doc.doc_id} is also the document of line "
+                                          f"{doc_lines[doc.doc_id]}; one prediction per doc_id")
+            docs[doc.doc_id] = doc
+            doc_lines[doc.doc_id] = n
+            if doc.doc_id in errs:
+                problems.append(f"{path}:{n}: {doc.doc_id} also has an error record: {errs.pop(doc.doc_id)}")
+    except LoadError as e:
+        raise PredictionFileError(str(e)) from None
     return docs, errs, problems
 
 

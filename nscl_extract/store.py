@@ -1,9 +1,14 @@
 """The ingest store: documents, their indicators and mentions in one SQLite file.
 
-A document is keyed by the sha256 of its NFC text: ingesting the same text twice stores it once,
-and a changed document (same source path or doc_id, new hash) replaces its old rows in a single
-transaction, so a reader never sees half of a document. `query` answers indicator rows with
-filters on province (old or post-2025 names), year, standard and kind.
+A document's identity is its doc_id (the file stem: SPEC's id and the gold key), held by one
+file (`origin`, its real path). The same file with a changed text replaces its old rows in a
+single transaction, so a reader never sees half of a document; another file with a stem
+already in the store is refused, loudly; the same text under another doc_id is stored once
+and reported as a duplicate. The file is marked as ours (PRAGMA application_id and
+user_version): another program's database, a corrupt or empty file is refused with one
+line, never changed. Readers (`query`, `report`) open it read-only and read one snapshot.
+`query` answers indicator rows with filters on province (old or post-2025 names), year,
+standard and kind.
 """
 from __future__ import annotations
 
@@ -13,20 +18,24 @@ import io
 import json
 import os
 import sqlite3
+import stat
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import click
 
+from .jsonl import dumps, read_records
 from .schema import Document
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS documents (
   id INTEGER PRIMARY KEY,
-  doc_id TEXT NOT NULL,
-  source TEXT NOT NULL,
+  doc_id TEXT NOT NULL,               -- the file stem; unique (documents_doc_id_key)
+  source TEXT NOT NULL,               -- the path as given
+  origin TEXT,                        -- its real path: which file holds this doc_id
   hash TEXT NOT NULL UNIQUE,          -- sha256 of the NFC text
   title TEXT,
   published TEXT,                     -- YYYY-MM-DD
@@ -97,21 +106,143 @@ def _name_key(name: str | None) -> str | None:
     return name_key(name) if name else None
 
 
-def connect(path: str | os.PathLike, create: bool = True) -> sqlite3.Connection:
+APPLICATION_ID = 0x4E53434C   # "NSCL": PRAGMA application_id of a store
+SCHEMA_VERSION = 2            # PRAGMA user_version; 1 = the unmarked stores made before it
+OUR_TABLES = {"documents", "indicators", "mentions"}
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(click.ClickException):
+    """A store that cannot be used as asked: one line naming the file."""
+
+
+def _describe(e: sqlite3.Error) -> str:
+    msg = str(e)
+    if "not a database" in msg or "malformed" in msg:
+        return "not a readable SQLite database (corrupt, or another kind of file)"
+    if "readonly" in msg or "read-only" in msg:
+        return "read-only: cannot write to it"
+    return msg
+
+
+def _check_file(path: Path) -> bool:
+    """True when the file exists and has content; refuses what is no SQLite file."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise StoreError(f"{path}: not a regular file")
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise StoreError(f"{path}: {e.strerror or e}") from None
+    if not head:
+        return False
+    if head != SQLITE_HEADER:
+        raise StoreError(f"{path}: not an SQLite database (another kind of file); refusing to touch it")
+    return True
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> str:
+    """'ours', 'legacy' (our tables, made before the marks) or 'new' (no tables); refuses the rest."""
+    app = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path}: made by a newer nscl-extract (store version {version}, this one knows "
+                             f"{SCHEMA_VERSION}); upgrade nscl-extract")
+        return "ours"
+    if app == 0 and not tables:
+        return "new"
+    if app == 0 and OUR_TABLES <= tables <= OUR_TABLES | {"sqlite_sequence"}:
+        return "legacy"
+    names = ", ".join(sorted(tables)[:5]) or "none"
+    raise StoreError(f"{path}: not an nscl-extract store (another program's SQLite database: "
+                     f"application_id {app}, tables {names}); refusing to touch it")
+
+
+def connect(path: str | os.PathLike, create: bool = True, make_folder: bool = False) -> sqlite3.Connection:
+    """Open a store. create=True (ingest): for writing, made if missing (its folder too with
+    make_folder, else the folder must exist). create=False (query, report): read-only; the
+    store must exist and hold our tables. Every refusal is a StoreError naming the file."""
     path = Path(path)
+    exists = _check_file(path)
     if not create and not path.exists():
-        raise click.ClickException(f"no database at {path}: run 'nscl-extract ingest' first")
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    if create:
-        conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while a batch is ingested
-        conn.executescript(SCHEMA_SQL)
+        raise StoreError(f"no database at {path}: run 'nscl-extract ingest' first")
+    if not create and not exists:
+        raise StoreError(f"{path}: an empty file, not an nscl-extract store: run 'nscl-extract ingest' first")
+    if create and not path.parent.is_dir():
+        if make_folder and not path.parent.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create the folder of {path}: {e.strerror or e}") from None
+        else:
+            raise StoreError(f"--db {path}: no such folder: {path.parent}")
+    try:
+        try:
+            conn = _open(path, create)
+            kind = _check_ours(conn, path)
+        except sqlite3.OperationalError:
+            if create or os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+                raise
+            # a read-only WAL store in a read-only folder: SQLite cannot make its -shm file; nobody
+            # can be writing to it either, so it is read as an immutable file
+            conn = _open(path, create, immutable=True)
+            kind = _check_ours(conn, path)
+    except sqlite3.Error as e:
+        raise StoreError(f"{path}: {_describe(e)}") from None
+    if not create and kind == "new":
+        conn.close()
+        raise StoreError(f"{path}: holds no nscl-extract store yet: run 'nscl-extract ingest' first")
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        if create:
+            _prepare(conn, kind)
+    except sqlite3.Error as e:
+        conn.close()
+        raise StoreError(f"{path}: {_describe(e)}") from None
     conn.create_function("name_key", 1, _name_key, deterministic=True)
     return conn
+
+
+def _open(path: Path, create: bool, immutable: bool = False) -> sqlite3.Connection:
+    if create:
+        conn = sqlite3.connect(path, timeout=30)
+    else:
+        mode = "?mode=ro&immutable=1" if immutable else "?mode=ro"
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}{mode}", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _prepare(conn: sqlite3.Connection, kind: str) -> None:
+    """Make or upgrade our tables and marks (only in a file that is ours, new or legacy)."""
+    conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while a batch is ingested
+    if kind == "ours" and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    conn.executescript(SCHEMA_SQL)
+    with conn:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+        if "origin" not in columns:  # a store made before doc_id was tied to one file
+            conn.execute("ALTER TABLE documents ADD COLUMN origin TEXT")
+            conn.execute("UPDATE documents SET origin = source")
+        conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS documents_doc_id_key ON documents(doc_id)")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection):
+    """Read in one transaction: every query inside sees the same state of the store, even while
+    an ingest commits (WAL)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
 
 
 # --- ingest -----------------------------------------------------------------------------------
@@ -127,27 +258,58 @@ def _province_fields(doc: Document) -> tuple[str | None, str | None]:
     return doc.province.name, name_2025
 
 
-def store_document(conn: sqlite3.Connection, doc: Document) -> str:
-    """Add one Document (with its text); returns "added", "replaced" or "unchanged".
+class Refused(ValueError):
+    """A document the store will not take: the message names the file and why."""
+
+
+class Duplicate(Refused):
+    """The same text is stored already under another doc_id: stored once, reported."""
+
+
+def origin_of(source: str) -> str:
+    """The file a document comes from, as the store compares it: its real path."""
+    return source if source in ("-", "<stdin>") else os.path.realpath(source)
+
+
+def _classify(conn: sqlite3.Connection, doc_id: str, source: str, origin: str, h: str) -> tuple[str, int | None]:
+    """('unchanged' | 'replace' | 'add', the old row id); raises Refused for a doc_id held by
+    another file and Duplicate for a text stored under another doc_id."""
+    row = conn.execute("SELECT id, source, origin, hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    if row is not None and row["origin"] != origin:
+        raise Refused(f"{source}: doc_id {doc_id!r} is already in the store for {row['source']}, another file "
+                      "(doc_id is the file stem, the gold key); rename one of them or use another --db")
+    if row is not None and row["hash"] == h:
+        return "unchanged", row["id"]
+    dup = conn.execute("SELECT doc_id, source FROM documents WHERE hash = ? AND doc_id != ?", (h, doc_id)).fetchone()
+    if dup is not None:
+        raise Duplicate(f"{source}: same text as {dup['doc_id']} ({dup['source']}), which is stored already; "
+                        "not stored twice")
+    return ("replace", row["id"]) if row is not None else ("add", None)
+
+
+def store_document(conn: sqlite3.Connection, doc: Document, origin: str | None = None) -> str:
+    """Add one Document (with its text) from the file `origin` (default: the real path of its
+    source); returns "added", "replaced" or "unchanged", raises Refused or Duplicate.
 
     Runs in its own transaction: the old rows of a changed document go in the same commit as
     the new ones.
     """
     if doc.text is None:
-        raise ValueError(f"{doc.source}: the document has no text (made with --no-text?); cannot hash it")
+        raise Refused(f"{doc.source}: the document has no text (made with --no-text?); cannot hash it")
     h = text_hash(doc.text)
+    origin = origin or origin_of(doc.source)
     with conn:  # one transaction; rolled back on any error
-        # older versions of this document (same source or doc_id, other text) go
-        old = conn.execute("DELETE FROM documents WHERE (source = ? OR doc_id = ?) AND hash != ?",
-                           (doc.source, doc.doc_id, h)).rowcount
-        if conn.execute("SELECT 1 FROM documents WHERE hash = ?", (h,)).fetchone():
-            return "replaced" if old else "unchanged"  # this text is stored already
+        action, old = _classify(conn, doc.doc_id, doc.source, origin, h)
+        if action == "unchanged":
+            return "unchanged"
+        if old is not None:
+            conn.execute("DELETE FROM documents WHERE id = ?", (old,))
         province, province_2025 = _province_fields(doc)
         cur = conn.execute(
-            "INSERT INTO documents (doc_id, source, hash, title, published, province, province_2025, plan, json)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.doc_id, doc.source, h, doc.title, doc.published, province, province_2025,
-             doc.plan.number if doc.plan else None, json.dumps(doc.to_json_dict(), ensure_ascii=False)))
+            "INSERT INTO documents (doc_id, source, origin, hash, title, published, province, province_2025, plan, json)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.doc_id, doc.source, origin, h, doc.title, doc.published, province, province_2025,
+             doc.plan.number if doc.plan else None, dumps(doc.to_json_dict())))
         rowid = cur.lastrowid
         conn.executemany(
             'INSERT INTO indicators (doc, value, value_max, unit, comparator, kind, target_year, period_from,'
@@ -164,7 +326,7 @@ def store_document(conn: sqlite3.Connection, doc: Document) -> str:
                 fields = {k: v for k, v in data.items() if k not in ("start", "end", "text")}
                 rows.append((rowid, kind, m.text, m.start, m.end, json.dumps(fields, ensure_ascii=False)))
         conn.executemany('INSERT INTO mentions (doc, type, text, start, "end", fields) VALUES (?, ?, ?, ?, ?, ?)', rows)
-    return "replaced" if old else "added"
+    return "replaced" if old is not None else "added"
 
 
 @dataclass
@@ -172,44 +334,41 @@ class IngestSummary:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
+    duplicate: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # duplicates, named
 
     def line(self, db: str | os.PathLike) -> str:
         return (f"ingest: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
-                f"{self.failed} failed (database {db})")
+                f"{self.duplicate} duplicate, {self.failed} failed (database {db})")
 
 
 def _documents_from_jsonl(path: str) -> Iterator[Document | str]:
-    """Documents of a batch output file; an error record or a bad line is yielded as its message."""
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if "error" in obj and "schema" not in obj:
-                    yield f"{obj.get('source', path)}: {obj['error']} (error record in {path}:{n})"
-                    continue
-                yield Document.from_json_dict(obj)
-            except ValueError as e:
-                yield f"{path}:{n}: not a document record ({str(e).splitlines()[0]})"
-
-
-def is_current(conn: sqlite3.Connection, text: str, source: str, doc_id: str) -> bool:
-    """True when this text is stored and no other version of the document is: nothing to do."""
-    h = text_hash(text)
-    if not conn.execute("SELECT 1 FROM documents WHERE hash = ?", (h,)).fetchone():
-        return False
-    return not conn.execute("SELECT 1 FROM documents WHERE (source = ? OR doc_id = ?) AND hash != ?",
-                            (source, doc_id, h)).fetchone()
+    """Documents of a batch output file; an error record or a bad line (invalid UTF-8 or JSON,
+    `5`, `null`, an object that is no Document) is yielded as a message with its line number."""
+    for rec in read_records(path):
+        if rec.blank:
+            continue
+        if rec.value is None:
+            yield f"{path}:{rec.lineno}: not a document record ({rec.error})"
+            continue
+        obj = rec.value
+        if "error" in obj and "schema" not in obj:
+            yield f"{obj.get('source', path)}: {obj['error']} (error record in {path}:{rec.lineno})"
+            continue
+        try:
+            yield Document.from_json_dict(obj)
+        except ValueError as e:
+            yield f"{path}:{rec.lineno}: not a document record ({str(e).splitlines()[0]})"
 
 
 def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | None = None
-                   ) -> Iterator[Document | str | None]:
+                   ) -> Iterator[Document | str | Refused | None]:
     """Documents extracted from files, folders and globs, or read from batch .jsonl outputs;
     a file that fails is yielded as its error message. With `conn`, a file whose text is
-    stored already is not extracted again: it is yielded as None."""
+    stored already is not extracted again: it is yielded as None (unchanged) or as the
+    Refused it would get (a doc_id of another file, a duplicate text)."""
     from .batch import expand_inputs
     from .loaders import LoadError, load
     from .pipeline import doc_id_for, extract_loaded
@@ -220,14 +379,20 @@ def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | 
     for path in jsonl:
         try:
             yield from _documents_from_jsonl(path)
-        except OSError as e:
-            yield f"{path}: {e.strerror or e}"
+        except LoadError as e:
+            yield str(e)
     for source in files:
         try:
             loaded = load(source)
-            if conn is not None and is_current(conn, loaded.text, source, doc_id_for(source)):
-                yield None
-                continue
+            if conn is not None:
+                try:
+                    action, _ = _classify(conn, doc_id_for(source), source, origin_of(source), text_hash(loaded.text))
+                except Refused as e:
+                    yield e
+                    continue
+                if action == "unchanged":
+                    yield None
+                    continue
             yield extract_loaded(loaded, source)
         except LoadError as e:
             yield str(e)
@@ -250,18 +415,21 @@ def _outcome(conn: sqlite3.Connection, item, summary: IngestSummary) -> tuple[st
     if item is None:
         summary.unchanged += 1
         return "unchanged", None
-    if isinstance(item, str):
-        summary.failed += 1
-        summary.failures.append(item)
-        return "failed", None
-    try:
-        outcome = store_document(conn, item)
-    except ValueError as e:
-        summary.failed += 1
-        summary.failures.append(str(e))
-        return "failed", item
-    setattr(summary, outcome, getattr(summary, outcome) + 1)
-    return outcome, item
+    if isinstance(item, Document):
+        try:
+            outcome = store_document(conn, item)
+        except ValueError as e:  # Refused (a doc_id of another file, no text), Duplicate
+            item = e
+        else:
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            return outcome, item
+    if isinstance(item, Duplicate):
+        summary.duplicate += 1
+        summary.notes.append(str(item))
+        return "duplicate", None
+    summary.failed += 1
+    summary.failures.append(str(item))
+    return "failed", None
 
 
 # --- query ------------------------------------------------------------------------------------
@@ -414,20 +582,24 @@ def ingest_command(inputs, db):
     """Add documents, their indicators and mentions to the SQLite store.
 
     INPUT is a file, a folder (searched recursively for .txt .html .htm .docx .pdf), a glob, or
-    the .jsonl output of 'nscl-extract batch' (made without --no-text). The same text is stored
-    once; a changed document (same source or doc_id) replaces its old rows. Prints a line per
+    the .jsonl output of 'nscl-extract batch' (made without --no-text). A doc_id (the file
+    stem) belongs to one file: the same file changed replaces its old rows, another file with
+    that stem is refused. The same text is stored once. Prints a line per
     stored document (added or replaced, doc_id, source) on stdout. Exit status 1 when some
     input failed or there was nothing to ingest.
     """
     from .batch import expand_inputs, finish
     from .cli_io import detail, fail, progress, warn
+    from .paths import check_output
 
     path = Path(db) if db else default_db_path()
+    if db:
+        check_output(db, "--db")
     files = [i for i in inputs if not i.lower().endswith(".jsonl")]
     n_files = len(expand_inputs(files))
     if not n_files and len(files) == len(inputs):
         fail(f"nothing to ingest: no .txt .html .htm .docx .pdf file in {' '.join(inputs)}")
-    conn = connect(path)
+    conn = connect(path, make_folder=not db)
 
     def done(outcome: str, doc: Document | None) -> None:
         if doc is not None and outcome in ("added", "replaced"):
@@ -439,17 +611,21 @@ def ingest_command(inputs, db):
     try:
         with progress(n_files if len(files) == len(inputs) else None, "ingesting") as bar:
             summary = ingest(conn, inputs, warn=warn, on_item=done)
+    except sqlite3.Error as e:  # a full disk, a store deleted under us ...
+        raise StoreError(f"{path}: {_describe(e)}; the documents stored so far are complete") from None
     finally:
         conn.close()
-    if not (summary.added or summary.replaced or summary.unchanged or summary.failed):
+    if not (summary.added or summary.replaced or summary.unchanged or summary.duplicate or summary.failed):
         fail(f"nothing to ingest in {' '.join(inputs)}")
+    for note in summary.notes[:10]:
+        click.echo(f"duplicate: {note}", err=True)
     finish(summary, path)
 
 
 @click.command("query")
 @_db_option
 @click.option("--province", help="Old or post-2025 province name (\"Bình Định\", \"Gia Lai\").")
-@click.option("--year", type=int, help="Indicators due that year or in a period containing it.")
+@click.option("--year", type=click.IntRange(1000, 9999), help="Indicators due that year or in a period containing it.")
 @click.option("--standard", help="A standard id, e.g. \"ISO 9001\", \"5S\", \"VietGAP\".")
 @click.option("--kind", type=click.Choice(["target", "result"]))
 @click.option("--doc", "doc", metavar="DOC_ID|SOURCE", help="Only this document (its doc_id or source path).")
@@ -467,9 +643,12 @@ def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path)
     path = Path(db) if db else default_db_path()
     conn = connect(path, create=False)
     try:
-        rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind, doc=doc)
-        if doc and not conn.execute("SELECT 1 FROM documents WHERE doc_id = ? OR source = ?", (doc, doc)).fetchone():
-            raise click.ClickException(f"no document {doc!r} in {path} (give its doc_id or source path)")
+        with snapshot(conn):
+            rows = query_indicators(conn, province=province, year=year, standard=standard, kind=kind, doc=doc)
+            if doc and not conn.execute("SELECT 1 FROM documents WHERE doc_id = ? OR source = ?", (doc, doc)).fetchone():
+                raise click.ClickException(f"no document {doc!r} in {path} (give its doc_id or source path)")
+    except sqlite3.Error as e:
+        raise StoreError(f"{path}: {_describe(e)}") from None
     finally:
         conn.close()
     if province:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from docbuilders import CORPUS, make_docx, make_pdf, seed_text
@@ -87,8 +88,8 @@ def test_expand_inputs_files_folders_globs(tmp_path):
 
 def test_batch_corpus_same_bytes_for_any_worker_count(tmp_path):
     docs = copy_corpus(tmp_path / "in")
-    make_docx(tmp_path / "in" / "word" / "plan.docx", seed_text().split("\n"))
-    make_pdf(tmp_path / "in" / "pdf" / "plan.pdf", [seed_text()])
+    make_docx(tmp_path / "in" / "word" / "plan-docx.docx", seed_text().split("\n"))
+    make_pdf(tmp_path / "in" / "pdf" / "plan-pdf.pdf", [seed_text()])
     one = run_cli("batch", "in", "-o", "one.jsonl", cwd=tmp_path)
     two = run_cli("batch", "in", "-o", "two.jsonl", "--workers", "2", cwd=tmp_path)
     assert one.returncode == 0, one.stderr
@@ -97,7 +98,7 @@ def test_batch_corpus_same_bytes_for_any_worker_count(tmp_path):
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     recs = read_lines(tmp_path / "one.jsonl")
     sources = [r["source"] for r in recs]
-    assert sources == sorted(sources) == sorted([f"in/{p.name}" for p in docs] + ["in/pdf/plan.pdf", "in/word/plan.docx"])
+    assert sources == sorted(sources) == sorted([f"in/{p.name}" for p in docs] + ["in/pdf/plan-pdf.pdf", "in/word/plan-docx.docx"])
     parsed = [Document.from_json_dict(r) for r in recs]
     assert all(d.text for d in parsed)
     assert parsed[0].doc_id == "000_dd1c5792947a306a"
@@ -186,8 +187,8 @@ def test_resume_cuts_a_partial_line_and_adds_only_what_is_missing(tmp_path):
     run_batch([str(tmp_path / "in")], str(ref))
     lines = ref.read_bytes().splitlines(keepends=True)
     out.write_bytes(b"".join(lines[:2]) + lines[2][:40])  # as a kill mid-write leaves it
-    done, keep = recover(str(out))
-    assert list(done) == [str(files[0]), str(files[1])] and keep == len(lines[0]) + len(lines[1])
+    done = recover(str(out))
+    assert list(done.ok) == [str(files[0]), str(files[1])] and done.keep == len(lines[0]) + len(lines[1])
     summary = run_batch([str(tmp_path / "in")], str(out), resume=True)
     assert (summary.skipped, summary.processed, summary.ok) == (2, 3, 5)
     assert out.read_bytes() == ref.read_bytes()
@@ -196,10 +197,10 @@ def test_resume_cuts_a_partial_line_and_adds_only_what_is_missing(tmp_path):
 def test_resume_refuses_a_file_that_is_not_a_batch_output(tmp_path):
     many_small_files(tmp_path / "in", 2)
     out = tmp_path / "o.jsonl"
-    out.write_text('{"source": "x"}\nnot json at all\n{"source": "y"}\n', encoding="utf-8")
+    out.write_text('{"doc_id": "x", "source": "x", "error": "e"}\nnot json at all\n{"source": "y"}\n', encoding="utf-8")
     r = run_cli("batch", "in", "-o", out, "--resume", cwd=tmp_path)
-    assert r.returncode != 0 and "line 2" in r.stderr
-    assert out.read_text(encoding="utf-8") == '{"source": "x"}\nnot json at all\n{"source": "y"}\n'
+    assert r.returncode == 2 and "line 2" in r.stderr and "Traceback" not in r.stderr
+    assert out.read_text(encoding="utf-8") == '{"doc_id": "x", "source": "x", "error": "e"}\nnot json at all\n{"source": "y"}\n'
 
 
 def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path, monkeypatch):
@@ -242,18 +243,19 @@ def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path, mo
     assert (tmp_path / "ref.jsonl").read_bytes() == out.read_bytes()
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
+def processes() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session ...)."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
+                    yield int(entry), f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
                 continue
-            if ppid == pid:
-                kids.append(int(entry))
-    return kids
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, fields in processes() if int(fields[1]) == pid]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")
@@ -281,7 +283,7 @@ def test_a_worker_process_killed_mid_batch_is_replaced_and_nothing_is_lost(tmp_p
         except ProcessLookupError:
             pass
     assert proc.returncode == 0, err
-    assert "a worker process died; restarting the pool" in err
+    assert "a worker process died while extracting" in err and "replacing it and retrying the document" in err
     recs = read_lines(out)
     assert [rec["source"] for rec in recs] == [f"in/{p.relative_to(tmp_path / 'in')}" for p in files]
     assert not any(is_error(rec) for rec in recs)

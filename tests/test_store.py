@@ -114,7 +114,8 @@ def test_same_text_is_stored_once(db):
     assert store_document(db, doc) == "added"
     assert store_document(db, doc) == "unchanged"
     copy = doc.model_copy(update={"doc_id": "copy", "source": "elsewhere/copy.txt"})
-    assert store_document(db, copy) == "unchanged"
+    with pytest.raises(store.Duplicate, match="same text as d1"):  # stored once, and said so
+        store_document(db, copy)
     assert counts(db) == (1, 2, 4)
 
 
@@ -124,13 +125,14 @@ def test_changed_document_replaces_its_rows(db):
     new = make_doc("d1", "Lào Cai", "Lào Cai", LAO_CAI[:1], extra=" (sửa đổi)")
     assert store_document(db, new) == "replaced"
     assert counts(db) == (2, 2, 3)  # d1: one indicator, its percentage and standard; other: one and its count
-    # same doc_id from another path: still the same document, replaced again
-    moved = make_doc("d1", "Lào Cai", "Lào Cai", LAO_CAI[1:], source="moved/d1.txt")
-    assert store_document(db, moved) == "replaced"
+    # same doc_id from another file: another document, refused loudly (issue 11 item 1)
+    elsewhere = make_doc("d1", "Lào Cai", "Lào Cai", LAO_CAI[1:], source="elsewhere/d1.txt")
+    with pytest.raises(store.Refused, match="doc_id 'd1' is already in the store for docs/d1.txt"):
+        store_document(db, elsewhere)
     rows = db.execute("SELECT doc_id, source FROM documents ORDER BY doc_id").fetchall()
-    assert [tuple(r) for r in rows] == [("d1", "moved/d1.txt"), ("other", "docs/other.txt")]
+    assert [tuple(r) for r in rows] == [("d1", "docs/d1.txt"), ("other", "docs/other.txt")]
     assert [r[0] for r in db.execute("SELECT unit FROM indicators i JOIN documents d ON d.id = i.doc "
-                                     "WHERE d.doc_id = 'd1'")] == ["cơ sở"]
+                                     "WHERE d.doc_id = 'd1'")] == ["%"]
     # no orphans
     assert db.execute("SELECT count(*) FROM indicators WHERE doc NOT IN (SELECT id FROM documents)").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM mentions WHERE doc NOT IN (SELECT id FROM documents)").fetchone()[0] == 0
@@ -228,7 +230,8 @@ def test_ingest_cli_files_folders_and_changes(tmp_path):
     r = run_cli("ingest", "in", cwd=tmp_path, env=env)
     assert r.returncode == 1  # the empty file
     # the DOCX holds exactly the text of 001: the same document, stored once
-    assert "6 added, 0 replaced, 1 unchanged, 1 failed" in r.stderr and "empty.txt: empty file" in r.stderr
+    assert "6 added, 0 replaced, 0 unchanged, 1 duplicate, 1 failed" in r.stderr and "empty.txt: empty file" in r.stderr
+    assert "duplicate: in/word/plan-docx.docx: same text as 001_8cd3f22aa0a76d50" in r.stderr
     dbfile = tmp_path / "xdg" / "nscl-extract" / "nscl.db"
     conn = sqlite3.connect(dbfile)
     n_docs, n_ind = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "indicators"))
@@ -241,13 +244,13 @@ def test_ingest_cli_files_folders_and_changes(tmp_path):
     conn.close()
 
     again = run_cli("ingest", "in/000_dd1c5792947a306a.txt", "in/001_8cd3f22aa0a76d50.txt", cwd=tmp_path, env=env)
-    assert again.returncode == 0 and "0 added, 0 replaced, 2 unchanged, 0 failed" in again.stderr
+    assert again.returncode == 0 and "0 added, 0 replaced, 2 unchanged, 0 duplicate, 0 failed" in again.stderr
 
     changed = d / "000_dd1c5792947a306a.txt"
     changed.write_text(changed.read_text(encoding="utf-8").replace("tối thiểu 60% DN", "tối thiểu 70% DN"),
                        encoding="utf-8")
     r = run_cli("ingest", "in", cwd=tmp_path, env=env)
-    assert "0 added, 1 replaced, 6 unchanged, 1 failed" in r.stderr
+    assert "0 added, 1 replaced, 5 unchanged, 1 duplicate, 1 failed" in r.stderr
     conn = sqlite3.connect(dbfile)
     assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 6
     row = conn.execute("SELECT hash, json FROM documents WHERE doc_id = '000_dd1c5792947a306a'").fetchone()
@@ -270,7 +273,7 @@ def test_ingest_a_batch_output(tmp_path):
     r = run_cli("ingest", "out.jsonl", "--db", "s.db", cwd=tmp_path)
     assert r.returncode == 1 and "3 added" in r.stderr and "1 failed" in r.stderr and "error record" in r.stderr
     direct = run_cli("ingest", "in", "--db", "s.db", cwd=tmp_path)
-    assert "0 added, 0 replaced, 3 unchanged, 1 failed" in direct.stderr
+    assert "0 added, 0 replaced, 3 unchanged, 0 duplicate, 1 failed" in direct.stderr
     n = run_cli("batch", "in", "-o", "notext.jsonl", "--no-text", cwd=tmp_path)
     assert n.returncode == 1
     r = run_cli("ingest", "notext.jsonl", "--db", "s2.db", cwd=tmp_path)
