@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS_FILE = ROOT / "tests" / "accuracy_floors.json"
 DEV = ROOT.parent / "shared" / "dev"
 SETS = {"seeds": (ROOT / "gold", ROOT / "corpus"), "dev": (ROOT / "gold" / "dev", DEV),
-        "holdout": (ROOT / "gold" / "holdout", ROOT / "corpus" / "holdout")}
+        "holdout": (ROOT / "gold" / "holdout", ROOT / "corpus" / "holdout"),
+        "real": (ROOT / "gold" / "real", ROOT / "corpus" / "real")}  # texts outside git: docs/real-pages.md
 
 
 def _floors() -> dict:
