@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -46,8 +47,8 @@ def extract(files, out_path, fmt, excel, no_text, table):
                 click.echo(f"error: {e}", err=True)
                 failed += 1
             bar.advance()
-    if not docs:
-        fail(f"no document extracted ({failed} failed)")
+    if not docs:  # every file failed, each already named in its own error line
+        sys.exit(1)
     with output(out_path, newline="" if fmt == "csv" else None) as out:
         if fmt == "table":
             from .table import indicator_table
