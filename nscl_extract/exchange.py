@@ -15,11 +15,9 @@ from typing import Any, Iterable, Optional
 from xml.sax.saxutils import quoteattr
 
 from . import __version__
-from .schema import Document
+from .schema import MENTION_LABELS, Document
 
-# Mention list of the Document -> region label, and the indicator's label.
-LABELS = {"citations": "CITATION", "dates": "DATE", "periods": "PERIOD", "percentages": "PERCENTAGE",
-          "counts": "COUNT", "amounts": "AMOUNT", "standards": "STANDARD"}
+LABELS = MENTION_LABELS  # mention list of the Document -> span label
 INDICATOR = "INDICATOR"
 COLOURS = {"CITATION": "#8e44ad", "DATE": "#2980b9", "PERIOD": "#16a085", "PERCENTAGE": "#d35400",
            "COUNT": "#c0392b", "AMOUNT": "#7f8c8d", "STANDARD": "#27ae60", INDICATOR: "#f1c40f"}
@@ -360,36 +358,18 @@ def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_pre
 
 
 def _documents(inputs: tuple[str, ...]) -> Iterable[Document]:
-    """Documents from files to extract, or from .jsonl output of extract/batch (with text)."""
+    """Documents from files to extract, or from the JSON/JSONL output of extract/batch (with
+    text), read as `show` reads them; error records are skipped with a warning."""
     import click
 
-    from .loaders import LoadError
-    from .pipeline import extract_file
+    from .review import load_documents
 
     for path in inputs:
-        if path.lower().endswith(".jsonl"):
-            try:
-                lines = Path(path).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as e:
-                raise click.ClickException(f"{path}: cannot read: {e}")
-            for n, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError as e:
-                    raise click.ClickException(f"{path}:{n}: not JSON: {e}")
-                if isinstance(data, dict) and "error" in data and "text" not in data:
-                    click.echo(f"warning: {path}:{n}: error record for {data.get('doc_id')}: skipped", err=True)
-                    continue
-                if not isinstance(data, dict) or "doc_id" not in data:
-                    raise click.ClickException(f"{path}:{n}: not an extracted document")
-                yield Document.from_json_dict(data)
-        else:
-            try:
-                yield extract_file(path)
-            except LoadError as e:
-                raise click.ClickException(str(e))
+        for item in load_documents(path):
+            if isinstance(item, Document):
+                yield item
+            else:
+                click.echo(f"warning: {path}: error record for {item.doc_id}: skipped", err=True)
 
 
 def _export_command():

@@ -74,6 +74,11 @@ class Standard(Span):
     kind: StandardKind
 
 
+# The mention lists of a Document and the label each takes in span-based tools (spaCy span groups,
+# Label Studio regions, doccano spans).
+MENTION_LABELS = {"citations": "CITATION", "dates": "DATE", "periods": "PERIOD", "percentages": "PERCENTAGE",
+                  "counts": "COUNT", "amounts": "AMOUNT", "standards": "STANDARD"}
+
 # What an extractor returns: `text -> list[Mention]`.
 Mention = Union[Citation, Date, Period, Quantity, Amount, Standard]
 

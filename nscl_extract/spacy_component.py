@@ -24,13 +24,11 @@ import regex
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .schema import Document
+from .schema import MENTION_LABELS, Document
 
 SPANS_KEY = "nscl"
 INDICATORS_KEY = "nscl_indicators"
-# Mention list of the Document -> span label.
-LABELS = {"citations": "CITATION", "dates": "DATE", "periods": "PERIOD", "percentages": "PERCENTAGE",
-          "counts": "COUNT", "amounts": "AMOUNT", "standards": "STANDARD"}
+LABELS = MENTION_LABELS  # mention list of the Document -> span label
 
 if not Doc.has_extension("nscl"):
     Doc.set_extension("nscl", default=None)

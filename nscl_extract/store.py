@@ -513,19 +513,11 @@ def _cell(row: dict, col: str) -> str:
 
 
 def document_rows(doc: Document) -> list[dict]:
-    """The indicator rows of one extracted Document, as query_indicators gives stored ones."""
-    prov, prov_2025 = _province_fields(doc)
-    rows = []
-    for i in doc.indicators:
-        q = i.quantity
-        rows.append({"doc_id": doc.doc_id, "province": prov, "province_2025": prov_2025,
-                     "plan": doc.plan.number if doc.plan else None, "kind": i.kind, "value": q.value,
-                     "value_max": q.value_max, "unit": q.unit, "comparator": q.comparator, "target_year": i.target_year,
-                     "period_from": i.period[0] if i.period else None, "period_to": i.period[1] if i.period else None,
-                     "per_year": i.per_year, "relative": i.relative, "subject": i.subject, "action": i.action,
-                     "standards": list(i.standards), "text": i.text, "start": i.start, "end": i.end,
-                     "source": doc.source})
-    return rows
+    """The indicator rows of one extracted Document, as query_indicators gives stored ones:
+    Document.indicator_records() with the 2025 province name filled in and standards as a list."""
+    _, prov_2025 = _province_fields(doc)
+    return [{**r, "province_2025": prov_2025, "standards": list(ind.standards)}
+            for r, ind in zip(doc.indicator_records(), doc.indicators)]
 
 
 def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
