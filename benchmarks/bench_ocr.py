@@ -1,4 +1,4 @@
-"""OCR cost: seconds per page, and accuracy, at the render dpi (default nscl_extract.ocr.DPI).
+"""OCR cost: seconds per page, and accuracy, at the render dpi (default nscl_extract.load.ocr.DPI).
 
 Builds image-only PDFs of the five seeds the way tests/test_ocr.py does (reportlab text, Pillow
 skew, blur and grain), then times `load()` on each (render + Tesseract + repair) and scores the
@@ -39,10 +39,12 @@ def main() -> None:
     from docbuilders import seed_text
     from scans import image_pdf, scanned, typeset
 
-    from nscl_extract import loaders, ocr
+    from nscl_extract.load import loaders
+
+    from nscl_extract.load import ocr
     from nscl_extract.pipeline import extract_loaded
-    from nscl_extract.score import TYPES, aggregate, score_document
-    from nscl_extract.gold import read_gold_file
+    from nscl_extract.scoring.score import TYPES, aggregate, score_document
+    from nscl_extract.scoring.gold import read_gold_file
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dpi", type=int, action="append", help=f"render dpi (repeatable; default {ocr.DPI})")

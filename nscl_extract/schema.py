@@ -4,7 +4,7 @@ Field names and meanings follow ../shared/SPEC.md sections 2-5.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Callable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,7 +63,7 @@ class Amount(Span):
     currency: str = "VND"
     per: Optional[str] = None
     # Not in SPEC: the plan's own "budget" or an "economic" figure (GRDP, revenue ...); None when
-    # the words around it say neither (nscl_extract/amount_roles.py, docs/annotation.md).
+    # the words around it say neither (nscl_extract/mentions/amount_roles.py, docs/annotation.md).
     role: Optional[Literal["budget", "economic"]] = None
 
 
@@ -154,17 +154,19 @@ class Document(BaseModel):
                             "text": ind.text, "start": ind.start, "end": ind.end})
         return records
 
-    def _repr_html_(self) -> str:
-        """Jupyter shows the review page (highlighted mentions, indicator table) in a frame."""
-        import html
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows the notebook view registered with `set_notebook_view` (the package
+        registers the review page's; the schema names no page). None: Jupyter falls back to repr."""
+        return _notebook_view(self) if _notebook_view is not None else None
 
-        from .review import render_review
 
-        if self.text is None:
-            return f"<pre>{html.escape(self.model_dump_json(indent=1, by_alias=True))}</pre>"
-        page = render_review(self)
-        return (f'<iframe title="nscl-extract review of {html.escape(self.doc_id)}" srcdoc="{html.escape(page)}" '
-                'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
+_notebook_view: Callable[[Document], str] | None = None
+
+
+def set_notebook_view(view: Callable[[Document], str] | None) -> None:
+    """Register the function that renders a Document for Jupyter (HTML)."""
+    global _notebook_view
+    _notebook_view = view
 
 
 class ErrorRecord(BaseModel):

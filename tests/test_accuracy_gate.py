@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nscl_extract.score import score_corpus
+from nscl_extract.scoring.score import score_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS_FILE = ROOT / "tests" / "accuracy_floors.json"

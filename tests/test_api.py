@@ -9,7 +9,7 @@ import pytest
 
 import nscl_extract
 from nscl_extract import Document, extract, extract_file
-from nscl_extract.loaders import LoadError
+from nscl_extract.load.loaders import LoadError
 from pagetools import ROOT, browser, external_requests, open_page, needs_chromium
 
 TEXT = ("Đến năm 2025, tối thiểu 60% doanh nghiệp áp dụng ISO 9001 và 5S; đào tạo 20 chuyên gia "
@@ -60,7 +60,7 @@ def test_repr_html_is_the_review_page_in_a_frame():
     out = doc._repr_html_()
     m = re.fullmatch(r'<iframe title="[^"]*" srcdoc="([^"]*)" style="[^"]*"></iframe>', out)
     assert m, out[:200]
-    from nscl_extract.review import render_review
+    from nscl_extract.pages.review import render_review
     assert html.unescape(m.group(1)) == render_review(doc)
     doc.text = None
     assert doc._repr_html_().startswith("<pre>")

@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 from docbuilders import CORPUS, make_docx, make_pdf, seed_text
 
-from nscl_extract.batch import expand_inputs, recover, run_batch
+from nscl_extract.store.batch import expand_inputs, recover, run_batch
 from nscl_extract.schema import Document
 
 PY = sys.executable

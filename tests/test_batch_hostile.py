@@ -13,7 +13,7 @@ import pytest
 from docbuilders import make_docx
 from test_batch import CLI, ENV, is_error, many_small_files, paragraphs, processes, read_lines, run_cli
 
-from nscl_extract.batch import expand_inputs
+from nscl_extract.store.batch import expand_inputs
 
 
 def big_text(n: int = 1000) -> str:
@@ -68,7 +68,7 @@ def test_the_output_inside_a_scanned_folder_is_not_read_back(tmp_path):
 # --- 3. one output, one batch at a time ---------------------------------------------------------------
 
 def test_a_second_batch_on_the_same_output_is_refused_while_the_first_runs(tmp_path):
-    from nscl_extract.batch import BatchError, run_batch
+    from nscl_extract.store.batch import BatchError, run_batch
 
     files = many_small_files(tmp_path / "in", 6)
     for k in range(3):  # the first batch spends seconds on these after its first lines

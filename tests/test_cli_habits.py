@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nscl_extract import store
-from nscl_extract.report import read_store
+from nscl_extract.pages.report import read_store
 from nscl_extract.store import QUERY_COLUMNS
 
 from test_cli import _command as _script

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nscl_extract.gold import check_gold, gold_files
+from nscl_extract.scoring.gold import check_gold, gold_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_CORPUS = Path(__file__).parents[1] / ".." / "shared" / "dev"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nscl_extract.loaders import LOADERS
+from nscl_extract.load.loaders import LOADERS
 from nscl_extract.pipeline import extract_file
 from nscl_extract.schema import Document, Span
 

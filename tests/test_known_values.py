@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import regex
 
-from nscl_extract.extractors.quantities import extract_counts
+from nscl_extract.mentions.quantities import extract_counts
 from nscl_extract.pipeline import extract_file, extract_text
 from nscl_extract.schema import Document
-from nscl_extract.words import tagged_words, words
+from nscl_extract.text.words import tagged_words, words
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from nscl_extract.exchange import INDICATOR, LABELS, label_studio_config
-from nscl_extract.gold import read_gold_file
-from nscl_extract.score import score_corpus
+from nscl_extract.interop.exchange import INDICATOR, LABELS, label_studio_config
+from nscl_extract.scoring.gold import read_gold_file
+from nscl_extract.scoring.score import score_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))

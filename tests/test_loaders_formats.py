@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from docbuilders import make_docx, make_pdf, seed_text
 
-from nscl_extract.loaders import LOADERS, LoadError, load, load_docx, load_pdf
+from nscl_extract.load.loaders import LOADERS, LoadError, load, load_docx, load_pdf
 from nscl_extract.pipeline import extract_file
 
 

@@ -15,9 +15,9 @@ import pytest
 from docbuilders import make_pdf, seed_text
 from scans import image_pdf, scanned, typeset
 
-from nscl_extract import ocr
-from nscl_extract.loaders import LoadError, load, load_pdf
-from nscl_extract.score import TYPES, score_predictions
+from nscl_extract.load import ocr
+from nscl_extract.load.loaders import LoadError, load, load_pdf
+from nscl_extract.scoring.score import TYPES, score_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted(p.stem for p in (ROOT / "corpus").glob("*.txt"))
@@ -228,7 +228,7 @@ def test_text_layer_pages_never_call_ocr(tmp_path, monkeypatch):
 
 
 def test_batch_progress_counts_pages(tmp_path, capfd):
-    from nscl_extract.batch import page_count, run_batch
+    from nscl_extract.store.batch import page_count, run_batch
 
     folder = tmp_path / "in"
     make_pdf(folder / "a.pdf", ["60% doanh nghiệp", "20 chuyên gia", "Năm 2025"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nscl_extract.gold import check_gold
+from nscl_extract.scoring.gold import check_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "gold" / "real" / "INDEX.tsv"

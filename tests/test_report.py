@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from nscl_extract import store
 from nscl_extract.cli import cli
 from nscl_extract.pipeline import extract_text
-from nscl_extract.provinces import province_2025
-from nscl_extract.report import (NATIONAL, group_provinces, load_themes, read_store, render_report,
+from nscl_extract.text.provinces import province_2025
+from nscl_extract.pages.report import (NATIONAL, group_provinces, load_themes, read_store, render_report,
                                   share_year, themes_file)
 from nscl_extract.schema import Indicator, Province
 

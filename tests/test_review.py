@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from nscl_extract.cli import cli
-from nscl_extract.gold import read_gold_file
+from nscl_extract.scoring.gold import read_gold_file
 from nscl_extract.pipeline import extract_file, extract_text
-from nscl_extract.review import MENTION_TYPES, Mark, render_marks, render_review
+from nscl_extract.pages.review import MENTION_TYPES, Mark, render_marks, render_review
 from nscl_extract.schema import Indicator
 
 from pagetools import (ROOT, browser, external_requests, in_viewport, indicators_from_gold, keep_artifact,
@@ -124,7 +124,7 @@ def test_page_escapes_document_text_and_attributes():
 
 
 def test_gold_view_counts_misses_and_spurious_like_the_scorer():
-    from nscl_extract.score import score_document
+    from nscl_extract.scoring.score import score_document
 
     doc, gold = seed_doc()
     dropped = doc.indicators.pop(0)

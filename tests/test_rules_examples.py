@@ -17,15 +17,15 @@ import pytest
 import yaml
 
 from nscl_extract import rules
-from nscl_extract.extractors.amounts import extract_amounts
-from nscl_extract.extractors.citations import extract_citations
-from nscl_extract.extractors.dates import extract_dates
-from nscl_extract.extractors.periods import extract_periods
-from nscl_extract.extractors.quantities import extract_counts, extract_percentages
-from nscl_extract.extractors.standards import extract_standards
-from nscl_extract.extractors.tables import table_values
-from nscl_extract.furniture import furniture_spans
-from nscl_extract.numbers import parse_number
+from nscl_extract.mentions.amounts import extract_amounts
+from nscl_extract.mentions.citations import extract_citations
+from nscl_extract.mentions.dates import extract_dates
+from nscl_extract.mentions.periods import extract_periods
+from nscl_extract.mentions.quantities import extract_counts, extract_percentages
+from nscl_extract.mentions.standards import extract_standards
+from nscl_extract.mentions.tables import table_values
+from nscl_extract.load.furniture import furniture_spans
+from nscl_extract.text.numbers import parse_number
 from nscl_extract.pipeline import extract_text
 
 RULES = rules.rules_dir()

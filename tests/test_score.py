@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from nscl_extract.cli import cli
-from nscl_extract.gold import GoldDocument, GoldFileError, check_gold, load_gold
-from nscl_extract.provinces import fold_vi, province_2025
+from nscl_extract.scoring.gold import GoldDocument, GoldFileError, check_gold, load_gold
+from nscl_extract.text.provinces import fold_vi, province_2025
 from nscl_extract.schema import Amount, Citation, Date, Document, Indicator, Period, Province, Quantity, Standard
-from nscl_extract.score import (aggregate, match, score_document, score_indicators, syllable_f1, unit_key,
+from nscl_extract.scoring.score import (aggregate, match, score_document, score_indicators, syllable_f1, unit_key,
                                 units_compatible)
 
 

@@ -13,7 +13,7 @@ from spacy import displacy
 from spacy.tokens import DocBin
 
 from nscl_extract import extract
-from nscl_extract.spacy_component import LABELS, blank_vi
+from nscl_extract.interop.spacy_component import LABELS, blank_vi
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "000_dd1c5792947a306a.txt"

@@ -4,7 +4,7 @@ import random
 import underthesea
 
 from nscl_extract.rules import old_style
-from nscl_extract.words import pos_tag, tagged_words
+from nscl_extract.text.words import pos_tag, tagged_words
 
 SENTENCES = [
     "Đến năm 2025, hỗ trợ 30 doanh nghiệp nhỏ và vừa áp dụng hệ thống quản lý chất lượng ISO 9001.",

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from .cli_io import detail, fail, output, progress, verbosity_options, warn, wrote
-from .loaders import LoadError
-from .paths import check_output
+from ..outputs.console import detail, fail, output, progress, verbosity_options, warn, wrote
+from ..load.loaders import LoadError
+from ..outputs.paths import check_output
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,7 +31,7 @@ def cli():
 @click.option("--table", is_flag=True, help="Same as --format table.")
 def extract(files, out_path, fmt, excel, no_text, table):
     """Extract FILE... (txt, html, docx, pdf, page images png/jpg/tif; "-" reads stdin)."""
-    from .pipeline import extract_file
+    from ..pipeline import extract_file
 
     fmt = "table" if table else fmt or ("json" if len(files) == 1 else "jsonl")
     if excel and fmt != "csv":
@@ -51,16 +51,16 @@ def extract(files, out_path, fmt, excel, no_text, table):
         sys.exit(1)
     with output(out_path, newline="" if fmt == "csv" else None) as out:
         if fmt == "table":
-            from .table import indicator_table
+            from ..pages.table import indicator_table
 
             for d in docs:
                 out.write(indicator_table(d) + "\n")
         elif fmt == "csv":
-            from .store import document_rows, format_rows
+            from ..store import document_rows, format_rows
 
             out.write(format_rows([r for d in docs for r in document_rows(d)], "csv", excel=excel))
         elif fmt == "jsonl":
-            from .jsonl import stream_writer
+            from ..store.jsonl import stream_writer
 
             stream_writer(out).write_all(d.to_json_dict(with_text=not no_text) for d in docs)
         else:
@@ -74,14 +74,14 @@ def extract(files, out_path, fmt, excel, no_text, table):
 
 
 # --- commands defined in their own modules (one line each) ---
-from .score_cli import gold_group; cli.add_command(gold_group)  # noqa: E402,E702
-from .score_cli import score_command; cli.add_command(score_command)  # noqa: E402,E702
-from .batch import batch_command; cli.add_command(batch_command)  # noqa: E402,E702
-from .store import ingest_command; cli.add_command(ingest_command)  # noqa: E402,E702
-from .store import query_command; cli.add_command(query_command)  # noqa: E402,E702
-from .review import show_command; cli.add_command(show_command)  # noqa: E402,E702
-from .report import report_command; cli.add_command(report_command)  # noqa: E402,E702
-from .exchange import export_command, gold_import_command; cli.add_command(export_command); gold_group.add_command(gold_import_command)  # noqa: E402,E702
+from ..scoring.score_cli import gold_group; cli.add_command(gold_group)  # noqa: E402,E702
+from ..scoring.score_cli import score_command; cli.add_command(score_command)  # noqa: E402,E702
+from ..store.batch import batch_command; cli.add_command(batch_command)  # noqa: E402,E702
+from ..store import ingest_command; cli.add_command(ingest_command)  # noqa: E402,E702
+from ..store import query_command; cli.add_command(query_command)  # noqa: E402,E702
+from ..pages.review import show_command; cli.add_command(show_command)  # noqa: E402,E702
+from ..pages.report import report_command; cli.add_command(report_command)  # noqa: E402,E702
+from ..interop.exchange import export_command, gold_import_command; cli.add_command(export_command); gold_group.add_command(gold_import_command)  # noqa: E402,E702
 
 # Examples shown at the end of each command's --help ("\b" keeps click from re-wrapping them).
 EXAMPLES = {
@@ -118,6 +118,3 @@ for _cmd in _every_command(cli):
 def main():
     cli()
 
-
-if __name__ == "__main__":
-    main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from ..segment import Block
+from ..text.sentences import Block
 from .clause import last_year, target_cue
 from .cues import cues
 from .document import DocumentScope

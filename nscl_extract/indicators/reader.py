@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import regex
 
-from ..extractors.tables import TableValue, table_values
+from ..mentions.tables import TableValue, table_values
 from ..rules import new_style
 from ..schema import Document, Indicator, Quantity
-from ..segment import blocks, clauses, sentences
+from ..text.sentences import blocks, clauses, sentences
 from .clause import ClauseFacts, SentenceFacts
 from .cues import cues
 from .document import DocumentScope

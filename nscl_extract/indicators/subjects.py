@@ -8,9 +8,9 @@ import regex
 
 from .. import rules
 from ..rules import new_style
-from ..words import tagged_words
+from ..text.words import tagged_words
 
-from ..extractors.tables import TableValue
+from ..mentions.tables import TableValue
 from ..schema import Quantity
 from .cues import cues
 from .document import DocumentScope

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 from xml.sax.saxutils import quoteattr
 
-from . import __version__
-from .schema import MENTION_LABELS, Document
+from .. import __version__
+from ..schema import MENTION_LABELS, Document
 
 LABELS = MENTION_LABELS  # mention list of the Document -> span label
 INDICATOR = "INDICATOR"
@@ -182,7 +182,7 @@ class _Parsed:
     that the pipeline did not find (the annotator moved or added it)."""
 
     def __init__(self, text: str, doc_id: str, published: Optional[str]):
-        from .pipeline import extract_text
+        from ..pipeline import extract_text
 
         self.text = text
         self.published = published
@@ -193,12 +193,12 @@ class _Parsed:
         m = self.by_span.get((field, start, end))
         if m is not None:
             return m
-        from .extractors.amounts import extract_amounts
-        from .extractors.citations import extract_citations
-        from .extractors.dates import extract_dates
-        from .extractors.periods import extract_periods
-        from .extractors.quantities import extract_counts, extract_percentages
-        from .extractors.standards import extract_standards
+        from ..mentions.amounts import extract_amounts
+        from ..mentions.citations import extract_citations
+        from ..mentions.dates import extract_dates
+        from ..mentions.periods import extract_periods
+        from ..mentions.quantities import extract_counts, extract_percentages
+        from ..mentions.standards import extract_standards
 
         parse = {"citations": extract_citations, "dates": lambda t: extract_dates(t, self.published),
                  "periods": extract_periods, "percentages": extract_percentages, "counts": extract_counts,
@@ -318,7 +318,7 @@ def _gold_indicator(parsed: _Parsed, fields: dict[str, dict], s: int, e: int, wh
 def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_predictions: bool = False) -> tuple[list[Path], list[str]]:
     """Write gold files for every annotated task of a Label Studio JSON export.
     Returns (files written, tasks skipped with the reason). Raises ExchangeError."""
-    from .gold import GoldDocument, GoldFileError, _format_validation  # noqa: F401
+    from ..scoring.gold import GoldDocument, GoldFileError, _format_validation  # noqa: F401
     from pydantic import ValidationError
 
     try:
@@ -362,7 +362,7 @@ def _documents(inputs: tuple[str, ...]) -> Iterable[Document]:
     text), read as `show` reads them; error records are skipped with a warning."""
     import click
 
-    from .review import load_documents
+    from ..pages.review import load_documents
 
     for path in inputs:
         for item in load_documents(path):
@@ -408,7 +408,7 @@ def _export_command():
                 expanded += sorted(str(f) for f in Path(p).iterdir() if f.is_file() and not f.name.startswith("."))
             else:
                 expanded.append(p)
-        from .paths import check_output
+        from ..outputs.paths import check_output
 
         check_output(output)  # one line and exit 2, like every command's -o
         try:

@@ -24,7 +24,7 @@ import regex
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .schema import MENTION_LABELS, Document
+from ..schema import MENTION_LABELS, Document
 
 SPANS_KEY = "nscl"
 INDICATORS_KEY = "nscl_indicators"
@@ -129,7 +129,7 @@ class NsclExtract:
         self.indicators_key = indicators_key
 
     def __call__(self, doc: Doc) -> Doc:
-        from .pipeline import extract_text
+        from ..pipeline import extract_text
 
         doc_id = doc.user_data.get("doc_id", "spacy") if isinstance(doc.user_data, dict) else "spacy"
         extracted = extract_text(doc.text, str(doc_id), source="spacy")

@@ -9,7 +9,7 @@ import regex
 
 from pydantic import BaseModel
 
-from .schema import Span
+from ..schema import Span
 
 _ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import regex
 
-from . import rules
+from .. import rules
 
 MAX_LINE = 160
 _LEAD = r"^[ \t\u00a0|\-–•*>]*"

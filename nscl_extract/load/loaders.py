@@ -135,7 +135,7 @@ def _usable(text: str) -> bool:
 
 def load_pdf(data: bytes, source: str) -> Loaded:
     """The PDF's text layer, one line break between pages; pages without a usable text layer are
-    rendered and OCR'd (nscl_extract.ocr), pages with one keep their own text."""
+    rendered and OCR'd (nscl_extract.load.ocr), pages with one keep their own text."""
     import logging
 
     import pypdf

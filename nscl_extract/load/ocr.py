@@ -110,7 +110,7 @@ def reflow(text: str, furniture: set[str] = frozenset()) -> str:
     next line goes on in lower case) goes, and segment.blocks decides what is a hard wrap, as for
     any text. Lines in `furniture` (the document's page numbers, running headers and footers)
     are never joined to anything; bullets and headings keep their own lines."""
-    from .segment import blocks
+    from ..text.sentences import blocks
 
     lines = text.split("\n")
     masked = "\n".join(" " * len(line) if line.strip() in furniture else line for line in lines)

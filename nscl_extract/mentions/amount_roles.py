@@ -8,9 +8,9 @@ from typing import Optional
 
 import regex
 
-from . import rules
-from .provinces import fold_vi
-from .schema import Amount
+from .. import rules
+from ..text.provinces import fold_vi
+from ..schema import Amount
 
 # Where a sentence or list item ends; a hard-wrapped line (the next one starts in lower case) goes on.
 _SENTENCE_END = regex.compile(r"[.;!?](?=\s)|\n(?=\s*(?:$|[-+•*–]|\(?\d+[.)]|\p{Lu}))")

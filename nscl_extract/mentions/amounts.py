@@ -6,7 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import (NUM_AFTER, NUM_BEFORE, NUM_BODY, SP, comparator_after, comparator_before, joiner,
+from ..text.numbers import (NUM_AFTER, NUM_BEFORE, NUM_BODY, SP, comparator_after, comparator_before, joiner,
                        multiplier_value, multipliers, parse_number)
 from ..schema import Amount
 

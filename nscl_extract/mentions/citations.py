@@ -6,7 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..spans import Taken
+from ..text.spans import Taken
 from ..schema import Citation
 from .dates import extract_dates
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..spans import Taken
+from ..text.spans import Taken
 from ..schema import Date
 
 WS = r"[\s\u00a0]+"

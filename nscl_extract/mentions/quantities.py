@@ -6,11 +6,11 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import (NUM, NUM_AFTER, NUM_BODY, SP, comparator_after, comparator_before, joiner, loose_range_cue, loose_range_ok,
+from ..text.numbers import (NUM, NUM_AFTER, NUM_BODY, SP, comparator_after, comparator_before, joiner, loose_range_cue, loose_range_ok,
                        multiplier_value, multipliers, parse_number)
 from ..rules import new_style
 from ..schema import Quantity
-from ..words import tagged_words
+from ..text.words import tagged_words
 
 NOUN_TAGS = {"N", "Nc", "Nu", "Ny", "Nb"}
 _GAP = regex.compile(r"[ \t\u00a0]+|[ \t\u00a0]*\n[ \t\u00a0]*(?=\p{Ll})")

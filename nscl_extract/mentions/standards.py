@@ -6,7 +6,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..spans import Taken
+from ..text.spans import Taken
 from ..schema import Standard
 
 _NAME_END = regex.compile(r"\d{4}$")  # a name ending in a year is a citation or a standard number

@@ -7,7 +7,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
-from ..numbers import NUM, comparator_words, parse_number
+from ..text.numbers import NUM, comparator_words, parse_number
 from ..rules import new_style
 from ..schema import Amount, Quantity
 

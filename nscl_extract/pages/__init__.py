@@ -1,4 +1,4 @@
-"""The HTML pages (review, report) are Jinja2 templates in nscl_extract/templates/ with
+"""The HTML pages (review, report) are Jinja2 templates in nscl_extract/pages/templates/ with
 autoescaping on: every value is escaped unless it is Markup built here from escaped parts."""
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ import click
 import regex
 from markupsafe import Markup, escape
 
-from .provinces import fold_vi
+from ..text.provinces import fold_vi
 
 COMPARATOR_SIGNS = {"eq": "", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "approx": "≈"}
 NATIONAL = "National / no province"
@@ -121,7 +121,7 @@ class ThemeRules:
 
 
 def themes_file() -> Path:
-    from .rules import rules_dir
+    from ..rules import rules_dir
 
     return rules_dir() / "themes.yml"
 
@@ -130,7 +130,7 @@ def themes_file() -> Path:
 def load_themes(path: Optional[str] = None) -> ThemeRules:
     import yaml
 
-    from .rules import _nfc
+    from ..rules import _nfc
 
     with open(path or themes_file(), encoding="utf-8") as f:
         data = _nfc(yaml.safe_load(f) or {})
@@ -251,14 +251,14 @@ def _doc_periods(rows: list[tuple[int, int, int]], title: Optional[str]) -> list
 
 
 def _target_key(plan_or_doc: str, r: dict) -> tuple:
-    from .score import syllables, unit_key
+    from ..scoring.score import syllables, unit_key
 
     return (plan_or_doc, r["value"], r["value_max"], unit_key(r["unit"]), r["comparator"], r["target_year"],
             r["period_from"], r["period_to"], tuple(syllables(r["subject"])))
 
 
 def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
-    from .store import query_indicators
+    from ..store import query_indicators
 
     docs: dict[str, DocInfo] = {}
     texts: dict[str, str] = {}
@@ -279,7 +279,7 @@ def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
         d = docs[doc_id]
         d.periods = _doc_periods(rows, d.title)
         d.horizon = _horizon(texts[doc_id], d.periods[0])
-    # Budgets: the amounts whose role is "budget" (nscl_extract/amount_roles.py), never GRDP,
+    # Budgets: the amounts whose role is "budget" (nscl_extract/mentions/amount_roles.py), never GRDP,
     # revenue or investment figures; documents stored before amounts had a role show none.
     for r in conn.execute('SELECT doc, start, "end", text, fields FROM mentions WHERE type = \'amount\''
                           " AND json_extract(fields, '$.role') = 'budget' ORDER BY doc, start"):
@@ -358,7 +358,7 @@ def _after_number(r: dict) -> str:
 
 
 def _num_equal(s: str, v: float) -> bool:
-    from .numbers import parse_number
+    from ..text.numbers import parse_number
 
     digits = re.match(r"[\d.,]+", s)
     try:
@@ -505,7 +505,7 @@ def _unthemed(p: ProvinceInfo) -> list[dict]:
 
 def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", rules: Optional[ThemeRules] = None) -> str:
     """The page: templates/report.html (Jinja2, autoescaping on) with report.css."""
-    from .pages import render
+    from . import render
 
     rules = rules or load_themes()
     provinces = group_provinces(docs, merged=merged)
@@ -537,10 +537,10 @@ def report_command(db, output, merged):
     budget figures, and a chart of share-of-enterprises targets for 2025 and 2030.
     Fill the store with 'nscl-extract ingest' first.
     """
-    from .cli_io import output as open_output
-    from .cli_io import wrote
-    from .paths import check_output
-    from .store import StoreError, connect, default_db_path, snapshot
+    from ..outputs.console import output as open_output
+    from ..outputs.console import wrote
+    from ..outputs.paths import check_output
+    from ..store import StoreError, connect, default_db_path, snapshot
 
     check_output(output)
     path = Path(db) if db else default_db_path()

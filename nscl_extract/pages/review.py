@@ -30,8 +30,8 @@ from typing import Optional
 import click
 from markupsafe import Markup
 
-from .cli_io import warn
-from .schema import Document, ErrorRecord
+from ..outputs.console import warn
+from ..schema import Document, ErrorRecord
 
 # Mention lists of a Document, in the order the legend shows them: list name -> (kind, label).
 MENTION_TYPES = {
@@ -116,7 +116,7 @@ def _open_tag(m: Mark, first: bool) -> Markup:
 
 
 def fmt_range(value: float, value_max: Optional[float]) -> str:
-    from .score import fmt_num
+    from ..scoring.score import fmt_num
 
     return fmt_num(value) + (f"–{fmt_num(value_max)}" if value_max is not None else "")
 
@@ -137,7 +137,7 @@ class GoldView:
 
 
 def gold_view(doc: Document, gold) -> GoldView:
-    from .score import (COMPARE, TYPES, attribute_agreement, describe, locate, match, score_document,
+    from ..scoring.score import (COMPARE, TYPES, attribute_agreement, describe, locate, match, score_document,
                         score_indicators)
 
     text = doc.text or ""
@@ -190,7 +190,7 @@ def _quote_span(text: str, quote: str, used: set[int]) -> Optional[tuple[int, in
 
 
 def build_marks(doc: Document, gv: Optional[GoldView] = None) -> list[Mark]:
-    from .score import describe
+    from ..scoring.score import describe
 
     anchors = {(i.quantity.start, i.quantity.end) for i in doc.indicators}
     marks: list[Mark] = []
@@ -299,7 +299,7 @@ def _gold_context(gv: GoldView) -> dict:
 
 def render_review(doc: Document, gold=None) -> str:
     """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument."""
-    from .pages import render
+    from . import render
 
     if doc.text is None:
         raise ValueError(f"{doc.source}: the document has no text (made with --no-text?); nothing to show")
@@ -337,9 +337,9 @@ def load_documents(path: str) -> list[Document | ErrorRecord]:
     that holds no document is an error naming the file (and the line)."""
     from pydantic import ValidationError
 
-    from .loaders import LoadError, check_regular
-    from .pipeline import extract_file
-    from .score import PredictionFileError, read_predictions
+    from ..load.loaders import LoadError, check_regular
+    from ..pipeline import extract_file
+    from ..scoring.score import PredictionFileError, read_predictions
 
     lower = path.lower()
     if path != "-":
@@ -380,7 +380,7 @@ def load_documents(path: str) -> list[Document | ErrorRecord]:
 
 def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
     """The gold of one document: GOLD is a gold file, or a folder of <doc_id>.json."""
-    from .gold import GoldFileError, read_gold_file
+    from ..scoring.gold import GoldFileError, read_gold_file
 
     if gold_path is None:
         return None
@@ -400,7 +400,7 @@ def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
 def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None) -> str:
     """One page for several documents: a list to pick from and the chosen document's review page
     (each page is kept, escaped, in its row and shown in a sandboxed frame when picked)."""
-    from .pages import render
+    from . import render
 
     rows = []
     for item in items:
@@ -436,8 +436,8 @@ def show_command(file, out_path, gold_path, doc_id):
     and spurious items as 'nscl-extract score' counts them. For several documents the page starts
     with a list to pick one from; --doc picks one instead.
     """
-    from .cli_io import output, wrote
-    from .paths import check_output
+    from ..outputs.console import output, wrote
+    from ..outputs.paths import check_output
 
     check_output(out_path)
     items = load_documents(file)
@@ -464,3 +464,13 @@ def show_command(file, out_path, gold_path, doc_id):
     with output(out_path) as out:
         out.write(page)
     wrote(out_path, what)
+
+
+def notebook_view(doc: Document) -> str:
+    """Jupyter's view of a Document: the review page (highlighted mentions, indicator table) in a
+    frame; the JSON when the document keeps no text."""
+    if doc.text is None:
+        return f"<pre>{html.escape(doc.model_dump_json(indent=1, by_alias=True))}</pre>"
+    page = render_review(doc)
+    return (f'<iframe title="nscl-extract review of {html.escape(doc.doc_id)}" srcdoc="{html.escape(page)}" '
+            'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')

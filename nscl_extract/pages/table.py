@@ -6,7 +6,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from .schema import Document, Indicator
+from ..schema import Document, Indicator
 
 _SIGN = {"eq": "", "gte": "≥ ", "gt": "> ", "lte": "≤ ", "lt": "< ", "approx": "≈ "}
 

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .amount_roles import with_roles
+from ..mentions.amount_roles import with_roles
 from .docfields import find_plan, find_province, find_published, find_title
-from .extractors.amounts import extract_amounts
-from .extractors.citations import extract_citations
-from .extractors.dates import extract_dates
-from .extractors.periods import extract_periods
-from .extractors.quantities import extract_counts, extract_percentages
-from .extractors.standards import extract_standards
-from .extractors.tables import table_values
-from .entities import decoded_view, map_back
-from .furniture import furniture_spans
-from .loaders import Loaded, load
-from .schema import Amount, Document, Quantity
-from .spans import Taken
+from ..mentions.amounts import extract_amounts
+from ..mentions.citations import extract_citations
+from ..mentions.dates import extract_dates
+from ..mentions.periods import extract_periods
+from ..mentions.quantities import extract_counts, extract_percentages
+from ..mentions.standards import extract_standards
+from ..mentions.tables import table_values
+from ..load.entities import decoded_view, map_back
+from ..load.furniture import furniture_spans
+from ..load.loaders import Loaded, load
+from ..schema import Amount, Document, Quantity
+from ..text.spans import Taken
 
 
 def doc_id_for(source: str) -> str:
@@ -67,7 +67,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
                    citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
                    amounts=amounts, standards=standards, warnings=list(warnings or []))
     if with_indicators:
-        from .indicators import find_indicators
+        from ..indicators import find_indicators
 
         doc.indicators = find_indicators(doc, furniture + related, table)
     return doc
@@ -97,7 +97,7 @@ def warm_up() -> None:
     forked afterwards (the batch pool's forkserver) starts its first document warm. Only for
     processes that will extract many documents: a short job loads the tagger when a document
     first needs it, or never."""
-    from .words import pos_tag
+    from ..text.words import pos_tag
 
     extract_text(WARM_UP_TEXT, "warm-up")
     pos_tag("Kế hoạch")

@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import regex
 
-from . import rules
-from .provinces import province_2025
-from .rules import new_style
-from .schema import Citation, Date, Province
-from .spans import Taken
+from .. import rules
+from ..text.provinces import province_2025
+from ..rules import new_style
+from ..schema import Citation, Date, Province
+from ..text.spans import Taken
 
 # "UBND tỉnh ban hành": a provincial issuer that does not repeat its name.
 _NAMELESS_ISSUER = regex.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)(?!\s+\p{Lu})")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .schema import Comparator
+from ..schema import Comparator
 
 
 def _strict_number(v: Any) -> float:
@@ -224,7 +224,7 @@ def _format_validation(e: ValidationError) -> str:
 
 def read_gold_file(path: str | Path) -> GoldDocument:
     """Parse one gold file; raises GoldFileError naming the file."""
-    from .jsonl import loads  # strict: NaN and Infinity are no JSON
+    from ..store.jsonl import loads  # strict: NaN and Infinity are no JSON
 
     path = Path(path)
     try:
@@ -286,8 +286,8 @@ def check_gold(gold_dir: str | Path, corpus_dir: str | Path) -> list[str]:
     """Every problem of a gold folder, each naming its file: format errors, a doc_id that is not
     the file's stem or is used twice, a document missing from corpus_dir, a quote that does not
     occur in the document's NFC text, a province name that is not a province."""
-    from .loaders import LoadError, load
-    from .provinces import province_2025
+    from ..load.loaders import LoadError, load
+    from ..text.provinces import province_2025
 
     problems: list[str] = []
     seen: dict[str, Path] = {}

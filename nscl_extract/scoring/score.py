@@ -28,8 +28,8 @@ from typing import Any, Callable, Iterable, Literal, Optional, Sequence, TypeVar
 from pydantic import BaseModel, Field, computed_field
 
 from .gold import GoldAmount, GoldDocument, GoldIndicator, GoldQuantity, find_document, load_gold
-from .provinces import fold_vi, name_key, province_2025
-from .schema import Amount, Document, Indicator, Quantity
+from ..text.provinces import fold_vi, name_key, province_2025
+from ..schema import Amount, Document, Indicator, Quantity
 
 TYPES = ("citations", "dates", "periods", "percentages", "counts", "amounts", "standards")
 ATTRIBUTES = ("kind", "target_year", "period", "per_year", "relative")
@@ -446,7 +446,7 @@ def score_corpus(gold_dir: str | Path, corpus_dir: str | Path, progress: Callabl
     """Extract every corpus document that has a gold file (nscl_extract.pipeline.extract_file)
     and score it. A document that cannot be found or extracted scores as an empty prediction
     and is named in Report.errors. `progress(n_gold)` gives a callable run after each document."""
-    from .pipeline import extract_file
+    from ..pipeline import extract_file
 
     docs, errors = [], []
     golds = load_gold(gold_dir)
@@ -474,7 +474,7 @@ def _score_from_corpus(gold: GoldDocument, corpus_dir, errors: list[str], extrac
 
 
 def _text_of(path: Path) -> Optional[str]:
-    from .loaders import LoadError, load
+    from ..load.loaders import LoadError, load
 
     try:
         return load(path).text
@@ -494,9 +494,9 @@ def read_predictions(path: str | Path) -> tuple[dict[str, Document], dict[str, s
     Document (a batch's stem clash) is a problem reported; the Document is scored."""
     from pydantic import ValidationError
 
-    from .jsonl import read_records
-    from .loaders import LoadError
-    from .schema import ErrorRecord
+    from ..store.jsonl import read_records
+    from ..load.loaders import LoadError
+    from ..schema import ErrorRecord
 
     docs: dict[str, Document] = {}
     doc_lines: dict[str, int] = {}

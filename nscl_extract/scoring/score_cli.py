@@ -60,7 +60,7 @@ def score_command(gold_dir, corpus_dir, pred_path, as_json, details, fail_under,
     Exit status: 0; 1 when a --fail-under figure is not met or a gold document is missing
     (without --allow-missing); 2 for bad options or unreadable gold or prediction files.
     """
-    from .cli_io import progress, warn
+    from ..outputs.console import progress, warn
     from .gold import gold_files
     from .score import PredictionFileError, score_corpus, score_predictions
 

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 import click
 
 from .jsonl import dumps, read_records
-from .schema import Document
+from ..schema import Document
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -101,7 +101,7 @@ def text_hash(text: str) -> str:
 
 
 def _name_key(name: str | None) -> str | None:
-    from .provinces import name_key
+    from ..text.provinces import name_key
 
     return name_key(name) if name else None
 
@@ -252,7 +252,7 @@ def _province_fields(doc: Document) -> tuple[str | None, str | None]:
         return None, None
     name_2025 = doc.province.name_2025
     if not name_2025:
-        from .provinces import province_2025
+        from ..text.provinces import province_2025
 
         name_2025 = province_2025(doc.province.name)
     return doc.province.name, name_2025
@@ -370,8 +370,8 @@ def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | 
     stored already is not extracted again: it is yielded as None (unchanged) or as the
     Refused it would get (a doc_id of another file, a duplicate text)."""
     from .batch import expand_inputs
-    from .loaders import LoadError, load
-    from .pipeline import doc_id_for, extract_loaded
+    from ..load.loaders import LoadError, load
+    from ..pipeline import doc_id_for, extract_loaded
 
     inputs = list(inputs)
     jsonl = [i for i in inputs if i.lower().endswith(".jsonl")]
@@ -446,7 +446,7 @@ def province_filter(name: str) -> tuple[str, list]:
     Định" included); an old name that is no longer a province ("Bình Định") matches the
     documents that give that name. A name that is not a province matches by spelling only.
     """
-    from .provinces import name_key, province_2025
+    from ..text.provinces import name_key, province_2025
 
     key = name_key(name)
     new = province_2025(name)
@@ -581,8 +581,8 @@ def ingest_command(inputs, db):
     input failed or there was nothing to ingest.
     """
     from .batch import expand_inputs, finish
-    from .cli_io import detail, fail, progress, warn
-    from .paths import check_output
+    from ..outputs.console import detail, fail, progress, warn
+    from ..outputs.paths import check_output
 
     path = Path(db) if db else default_db_path()
     if db:
@@ -626,8 +626,8 @@ def ingest_command(inputs, db):
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help='Write here ("-": stdout, the default).')
 def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path):
     """List stored indicators, filtered by province, year, standard, kind and document."""
-    from .cli_io import output, warn, wrote
-    from .paths import check_output
+    from ..outputs.console import output, warn, wrote
+    from ..outputs.paths import check_output
 
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
@@ -644,7 +644,7 @@ def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path)
     finally:
         conn.close()
     if province:
-        from .provinces import province_2025
+        from ..text.provinces import province_2025
 
         if province_2025(province) is None:
             warn(f"{province!r} is not a province name I know; matched by spelling only")

@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator
 import click
 
 from .jsonl import Line, dumps, fd_writer, loads, read_records
-from .loaders import LoadError
+from ..load.loaders import LoadError
 
 BATCH_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")  # what a folder is searched for
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # per document in a batch; larger files get a 'too large' error record
@@ -192,7 +192,7 @@ def time_limit_error(seconds: float) -> str:
 
 
 def _read_limited(source: str, max_bytes: int) -> bytes:
-    from .loaders import LoadError, check_regular
+    from ..load.loaders import LoadError, check_regular
 
     check_regular(source)  # before open(): a FIFO would block it
     try:
@@ -209,8 +209,8 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
 
 
 def error_line(source: str, error: str) -> str:
-    from .pipeline import doc_id_for
-    from .schema import ErrorRecord
+    from ..pipeline import doc_id_for
+    from ..schema import ErrorRecord
 
     rec = ErrorRecord(doc_id=doc_id_for(source), source=source, error=error)
     return dumps(rec.model_dump(mode="json"))
@@ -221,8 +221,8 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
     """Load and extract one file (read from `path`, named `source`); never raises: a failure
     becomes an error record line. The text a file expands to (a DOCX or PDF is compressed)
     is held to max_bytes characters too; time_limit is enforced here by an alarm (main thread)."""
-    from .loaders import LoadError, load_bytes
-    from .pipeline import extract_loaded
+    from ..load.loaders import LoadError, load_bytes
+    from ..pipeline import extract_loaded
 
     try:
         with _alarm(time_limit):
@@ -267,7 +267,7 @@ def _die_with_parent() -> None:
 def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> None:
     """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it."""
     _die_with_parent()
-    from .ocr import set_jobs
+    from ..load.ocr import set_jobs
 
     set_jobs(ocr_jobs)  # the workers share the cores for OCR threads
     conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
@@ -287,7 +287,7 @@ def _pool_context():
 
     if "forkserver" in multiprocessing.get_all_start_methods():  # no fork() of a threaded parent
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["nscl_extract.warm"])  # models loaded once, inherited by every worker
+        ctx.set_forkserver_preload(["nscl_extract.store.warm"])  # models loaded once, inherited by every worker
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -334,7 +334,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     """
     if workers <= 1 or len(sources) <= 1:
         if time_limit and sources:
-            from .pipeline import warm_up
+            from ..pipeline import warm_up
 
             warm_up()  # loading the models is no document's time
         for s in sources:
@@ -635,7 +635,7 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
     gold key) is already held by an earlier input in sorted order or by a line of the output
     being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
     error record, so one output never has two documents under one doc_id."""
-    from .pipeline import doc_id_for
+    from ..pipeline import doc_id_for
 
     owner = dict(taken or {})
     clashes = {}
@@ -807,15 +807,15 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
     JSONL file; --resume finishes it. OUT is locked while the batch runs. Exit status: 0 when
     every document succeeded, 1 when some failed, 2 when the batch could not start.
     """
-    from .paths import check_output
+    from ..outputs.paths import check_output
 
     check_output(output)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
-    from .cli_io import quiet, warn
-    from .paths import check_output
+    from ..outputs.console import quiet, warn
+    from ..outputs.paths import check_output
 
     check_output(output)
     if output == "-" and resume:
@@ -841,7 +841,7 @@ def finish(summary, where, more_hint: str = "") -> None:
         click.echo(f"failed: {failure}", err=True)
     if len(summary.failures) > 10:
         click.echo(f"failed: ... and {len(summary.failures) - 10} more{more_hint}", err=True)
-    from .cli_io import note
+    from ..outputs.console import note
 
     note(summary.line(where))
     sys.exit(1 if summary.failed else 0)

@@ -95,7 +95,7 @@ def records(fp: IO[bytes] | Iterable[bytes]) -> Iterator[Record]:
 
 def read_records(path: str | os.PathLike) -> Iterator[Record]:
     """records() of a file, opened only if it is a regular file (a FIFO would block)."""
-    from .loaders import LoadError, check_regular
+    from ..load.loaders import LoadError, check_regular
 
     check_regular(os.fspath(path))
     try:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import regex
 
-from . import rules
+from .. import rules
 
 # One number: thousands groups first, then a plain number with an optional decimal part.
 # Not glued to a letter, digit or another number's punctuation on either side. At most 18

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .rules import load, new_style
+from ..rules import load, new_style
 
 
 def fold_vi(text: str) -> str:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import regex
 
-from .rules import old_style
+from ..rules import old_style
 
 _PLACEHOLDER = "\u2024"  # one dot leader: not a sentence end for the tokenizer
 _GUARDS = regex.compile(

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import regex
 
-from .rules import new_style, old_style
+from ..rules import new_style, old_style
 
 _SYLL = regex.compile(r"\S+")
 
