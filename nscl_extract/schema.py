@@ -95,6 +95,13 @@ class Indicator(Span):
     subject: Optional[str] = None
     action: Optional[str] = None
     standards: list[str] = Field(default_factory=list)
+    # Not in SPEC: the probability the indicator model gives its kind (0-1); None where no model
+    # decided it. Rows below a threshold are the ones to check by reading.
+    confidence: Optional[float] = None
+
+
+# Not in SPEC: what kind of document it is. "report": a results report (sơ kết, tổng kết, báo cáo).
+Genre = Literal["plan", "decision", "resolution", "news", "report"]
 
 
 class Province(BaseModel):
@@ -113,6 +120,7 @@ class Document(BaseModel):
     published: Optional[str] = None
     province: Optional[Province] = None
     plan: Optional[Citation] = None
+    genre: Optional[Genre] = None
     text: Optional[str] = None
     citations: list[Citation] = Field(default_factory=list)
     dates: list[Date] = Field(default_factory=list)
