@@ -104,7 +104,7 @@ def _tables(where, ex):
 def _document(where, ex):
     doc = extract_text(ex["text"], published=ex.get("published"), with_indicators=False)
     got = {"published": doc.published, "province": doc.province.name if doc.province else None,
-           "plan": doc.plan.number if doc.plan else None, "title": doc.title}
+           "plan": doc.plan.number if doc.plan else None, "title": doc.title, "genre": doc.genre}
     problems = _diff_fields(got, ex.get("expect") or {})
     if problems:
         pytest.fail(f"{where}\n  " + "\n  ".join(problems), pytrace=False)

@@ -29,19 +29,30 @@ def cli():
                                             "that Excel shows Vietnamese right.")
 @click.option("--no-text", is_flag=True, help="Leave the document text out of the output.")
 @click.option("--table", is_flag=True, help="Same as --format table.")
-def extract(files, out_path, fmt, excel, no_text, table):
+@click.option("--explain", is_flag=True, help="For every number read: the kind, year and period decided, with "
+                                              "the features and weights that decided them (text output).")
+def extract(files, out_path, fmt, excel, no_text, table, explain):
     """Extract FILE... (txt, html, docx, pdf, page images png/jpg/tif; "-" reads stdin)."""
     from ..pipeline import extract_file
 
-    fmt = "table" if table else fmt or ("json" if len(files) == 1 else "jsonl")
+    if explain:
+        if fmt not in (None, "table") or excel:
+            raise click.UsageError("--explain prints text: it goes with no --format (or --format table)")
+        fmt = "explain"
+    fmt = fmt or ("table" if table else "json" if len(files) == 1 else "jsonl")
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
     check_output(out_path)
-    docs, failed = [], 0
+    docs, failed, recorded = [], 0, []
     with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
         for f in files:
             try:
-                docs.append(extract_file(f))
+                if explain:
+                    doc, records = _extract_explained(f, extract_file)
+                    docs.append(doc)
+                    recorded.append(records)
+                else:
+                    docs.append(extract_file(f))
                 detail(f"{f}: {len(docs[-1].indicators)} indicators, {len(docs[-1].amounts)} amounts")
             except LoadError as e:
                 click.echo(f"error: {e}", err=True)
@@ -50,7 +61,10 @@ def extract(files, out_path, fmt, excel, no_text, table):
     if not docs:  # every file failed, each already named in its own error line
         sys.exit(1)
     with output(out_path, newline="" if fmt == "csv" else None) as out:
-        if fmt == "table":
+        if fmt == "explain":
+            for d, records in zip(docs, recorded):
+                out.write(_explained(d, records))
+        elif fmt == "table":
             from ..pages.table import indicator_table
 
             for d in docs:
@@ -71,6 +85,36 @@ def extract(files, out_path, fmt, excel, no_text, table):
     if failed:
         warn(f"{failed} of {len(files)} files failed")
         raise SystemExit(1)
+
+
+def _extract_explained(path, extract_file):
+    from ..indicators.decide import recording
+
+    with recording() as records:
+        doc = extract_file(path)
+    return doc, records
+
+
+def _explained(doc, records) -> str:
+    """Each indicator with why it is one, then the numbers read that are no indicator."""
+    from ..indicators.decide import explain
+
+    by_span = {(ev.q.start, ev.q.end): d for ev, d in records}
+    kept = {(i.quantity.start, i.quantity.end) for i in doc.indicators}
+    lines = [f"{doc.doc_id}: {len(doc.indicators)} indicators of {len(records)} numbers read"]
+    for n, ind in enumerate(doc.indicators, 1):
+        q = ind.quantity
+        lines.append(f"#{n} {q.text!r} {ind.kind} year={ind.target_year} period={ind.period} "
+                     f"confidence={ind.confidence} | {ind.text[:100]!r}")
+        d = by_span.get((q.start, q.end))
+        lines += ["  " + line for line in (explain(d) if d is not None else ["no decision recorded"])]
+    dropped = [(ev, d) for ev, d in records if (ev.q.start, ev.q.end) not in kept]
+    if dropped:
+        lines.append("not indicators:")
+        for ev, d in dropped:
+            lines.append(f"- {ev.q.text!r} at {ev.q.start}")
+            lines += ["  " + line for line in explain(d)]
+    return "\n".join(lines) + "\n"
 
 
 # --- commands defined in their own modules (one line each) ---

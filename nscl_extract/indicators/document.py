@@ -31,17 +31,20 @@ class DocumentScope:
     report: tuple[int, int] | Year | None  # what the document's lead says a report covers
     headline: tuple[int, int] | None
     default_kind: str
+    result_share: float  # result cues / all kind cues of the body (0.5 with none)
     periods: ByStart
     standards: ByStart
     not_a_year: Marks  # inside a period, date or citation: no target year there
+    lead_end: int  # where the first body paragraph (a news page's lead) ends
 
     @classmethod
     def read(cls, doc: Document, text: str) -> "DocumentScope":
         headline = _headline_span(doc)
         blocked = [(m.start, m.end) for m in [*doc.periods, *doc.dates, *doc.citations]]
+        kind, share = _default_kind(text, cues(), doc)
         return cls(doc, text, _plan_phase(text, doc.periods, headline), _report_period(text, doc.periods, headline, doc),
-                   headline, _default_kind(text, cues(), doc), ByStart(doc.periods), ByStart(doc.standards),
-                   Marks(len(text), blocked))
+                   headline, kind, share, ByStart(doc.periods), ByStart(doc.standards), Marks(len(text), blocked),
+                   _lead_end(text, headline))
 
     def in_headline(self, pos: int) -> bool:
         return self.headline is not None and self.headline[0] <= pos < self.headline[1]
@@ -62,9 +65,10 @@ class DocumentScope:
         return Scope(Level.DOCUMENT, Sets(kind=self.default_kind, period=period))
 
 
-def _default_kind(text: str, cue: Cues, doc: Document) -> str:
+def _default_kind(text: str, cue: Cues, doc: Document) -> tuple[str, float]:
     """One scan counts both kinds of cue in the whole text: a report has more result cues. A
-    target cue ending in a past year ("tính đến năm 2017") counts for neither."""
+    target cue ending in a past year ("tính đến năm 2017") counts for neither. Also the share
+    of result cues."""
     from .clause import past_year_cue
 
     published = int(doc.published[:4]) if doc.published else None
@@ -74,7 +78,7 @@ def _default_kind(text: str, cue: Cues, doc: Document) -> str:
             targets += not past_year_cue(text, m, published)
         else:
             results += 1
-    return "result" if results > targets else "target"
+    return ("result" if results > targets else "target"), (results / (results + targets) if results + targets else 0.5)
 
 
 def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] | None:

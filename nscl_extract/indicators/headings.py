@@ -44,7 +44,7 @@ def heading(ds: DocumentScope, block: Block) -> Scope | None:
         # name: its year is no target year and its words say nothing of the kind below it
         sets.kind, sets.target_year = _kind_of(ds, block.start, block.end), last_year(ds, block.start, block.end)
     major = (m and m.group("major")) or is_caps
-    return Scope(Level.HEADING if major else Level.LEADIN, sets)
+    return Scope(Level.HEADING if major else Level.LEADIN, sets, (block.start, block.end))
 
 
 def sentence_leadin(ds: DocumentScope, ss: int, se: int) -> tuple[Scope | None, Sets]:
@@ -59,7 +59,7 @@ def sentence_leadin(ds: DocumentScope, ss: int, se: int) -> tuple[Scope | None, 
     for p in ds.periods.within(ss, min(se, ss + _PERIOD_OPENS)):
         if m := _LEADIN_MARK.match(text, p.end, se):
             if m.group(1) == ":":
-                return Scope(Level.LEADIN, Sets(period=(p.from_, p.to))), Sets()
+                return Scope(Level.LEADIN, Sets(period=(p.from_, p.to)), (ss, m.end())), Sets()
             return None, Sets(period=(p.from_, p.to))
     m = _COLON.search(text, ss, min(se, ss + _MAX_LEADIN + 1))
     if m is None:
@@ -72,4 +72,5 @@ def sentence_leadin(ds: DocumentScope, ss: int, se: int) -> tuple[Scope | None, 
         return None, Sets(kind=kind)
     # "Năm 2025, tỉnh đặt mục tiêu: ...", "Mục tiêu giai đoạn 2021-2025: ...": the list it opens
     # may run on into the next paragraphs, until the next lead-in or heading
-    return Scope(Level.LEADIN, Sets(period=(p.from_, p.to) if p is not None else None, target_year=year)), Sets(kind=kind)
+    return (Scope(Level.LEADIN, Sets(period=(p.from_, p.to) if p is not None else None, target_year=year), (ss, colon)),
+            Sets(kind=kind))

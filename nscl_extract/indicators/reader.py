@@ -21,7 +21,9 @@ from .document import DocumentScope
 from .exclusions import not_indicator
 from .headings import heading, sentence_leadin
 from .index import Marks
-from .scopes import HEADLINE_INHERITS, INHERITS, PER_YEAR_INHERITS, Level, Scope, Sets, Year, resolve
+from .decide import bind, decide
+from .evidence import Evidence
+from .scopes import HEADLINE_INHERITS, INHERITS, PER_YEAR_INHERITS, Level, Scope, Sets, Year, resolve, resolve_from
 from .subjects import subject_action
 
 _TRONG_DO = regex.compile(r"\s*(?:-\s*)?trong\s+đó\b", regex.I)
@@ -97,7 +99,7 @@ def find_indicators(doc: Document, excluded: list[tuple[int, int]],
                 continue
         continues_list = block.bullet and at.open_list
         at.next_paragraph(text, block)
-        at.paragraph = Scope(Level.PARAGRAPH)
+        at.paragraph = Scope(Level.PARAGRAPH, span=(block.start, min(block.end, block.start + 80)))
         carried = at.year_before if continues_list else None
         ends_list = block.bullet and text[block.start:block.end].rstrip().endswith(";")
         if not qs and not _DIGIT.search(text, block.start, block.end):
@@ -160,16 +162,21 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
                previous: Quantity | None = None) -> Indicator | None:
     text = ds.text
     cs, ce = clause.start, clause.end
-    if not_indicator(text, q, clause, own_start, own_end, percent_before, previous):
-        return None
-    if at.paragraph.sets.background and not (clause.target_cue or clause.result_cue):
-        return None
+    excluded = not_indicator(text, q, clause, own_start, own_end, percent_before, previous)
+    if excluded is None and at.paragraph.sets.background and not (clause.target_cue or clause.result_cue):
+        excluded = "background_paragraph"
     table = HEADLINE_INHERITS if ds.in_headline(q.start) else INHERITS
     own = Sets(kind=clause.kind(q) or sentence.kind_before(q))
     chain = [Scope(Level.CLAUSE, own), at.sentence, at.paragraph, at.leadin, at.heading]
-    kind = resolve("kind", chain + [Scope(Level.DOCUMENT, Sets(kind=ds.default_kind))], table)
+    rule_kind, kind_level = resolve_from("kind", chain + [Scope(Level.DOCUMENT, Sets(kind=ds.default_kind))], table)
+    decision = decide(Evidence(ds, q, clause, sentence, chain, cell, own_start, own_end, rule_kind, kind_level, excluded))
+    if excluded is not None and decision.kind is None:
+        return None
     if not sentence.target_cue:
-        at.sentence.sets.kind = kind  # a clause without cues takes the kind of the previous number
+        at.sentence.sets.kind = rule_kind  # a clause without cues takes the kind of the previous number
+    if decision.kind is None:
+        return None
+    kind = decision.kind
     year = None
     own.period = sentence.period_for(q, clause, own_end)
     # per year: a cue in the words the number owns ("bình quân hằng năm tăng 7%", "tăng 10% mỗi
@@ -178,13 +185,14 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     per_year = bool(clause.per_year and (cell is not None or cues().rx["per_year"].search(text, own_start, own_end))) \
         or bool(_PER_YEAR_AFTER.match(text, q.end, q.end + 20)) \
         or (at.per_year_before and bool(_TRONG_DO.match(text, clause.start, clause.end)))
+    ev = decision.evidence
     if kind == "target":
         own.target_year = clause.year_for(q, own_end) or (Year(cell.year, False) if cell and cell.year else None)
         # a yearly rate over a phase ("bình quân giai đoạn 2021-2025 giảm 3%/năm") has no deadline
         yearly = per_year and (own.period is not None or at.sentence.sets.period is not None)
-        year = resolve("target_year", chain, PER_YEAR_INHERITS if yearly else table)
+        year = bind("target_year", ev, kind, chain, PER_YEAR_INHERITS if yearly else table, per_year)
     stated = bool(clause.years) or at.sentence.sets.target_year is not None
-    period = resolve("period", chain + [ds.scope_for(kind, year, stated)], table)
+    period = bind("period", ev, kind, chain + [ds.scope_for(kind, year, stated)], table, per_year, year)
     relative = _relative(text, q, clause, own_start, own_end) if cell is None else bool(
         cell.label and cues().rx["growth_subjects"].search(new_style(cell.label.text)))
     subject, action = subject_action(ds, q, clause.start, own_start, own_end, cell, at.subject_before, at.sentence.sets.subject)
@@ -194,7 +202,8 @@ def _indicator(ds: DocumentScope, q: Quantity, clause: ClauseFacts, sentence: Se
     raw = ds.doc.text or ""
     return Indicator(start=ts, end=te, text=raw[ts:te], quantity=q, kind=kind,
                      target_year=year.value if year else None, period=period, per_year=per_year,
-                     relative=relative, subject=subject, action=action, standards=list(dict.fromkeys(standards)))
+                     relative=relative, subject=subject, action=action, standards=list(dict.fromkeys(standards)),
+                     confidence=decision.confidence)
 
 
 def _text_span(text: str, q: Quantity, cs: int, ce: int, own_start: int, own_end: int) -> tuple[int, int]:

@@ -57,6 +57,7 @@ class Sets:
 class Scope:
     level: Level
     sets: Sets = field(default_factory=Sets)
+    span: tuple[int, int] | None = None  # the heading line or lead-in that opened it (its words are evidence)
 
 
 L = Level
@@ -87,10 +88,15 @@ PER_YEAR_INHERITS: dict[str, tuple[Level, ...]] = {**INHERITS, "target_year": (L
 
 def resolve(attr: str, chain: list[Scope], table: dict[str, tuple[Level, ...]] = INHERITS):
     """The first value set for `attr` by a level the table lets the number inherit from."""
+    return resolve_from(attr, chain, table)[0]
+
+
+def resolve_from(attr: str, chain: list[Scope], table: dict[str, tuple[Level, ...]] = INHERITS):
+    """(value, the level that set it); (None, None) when no level the table allows sets it."""
     allowed = table[attr]
     for scope in chain:
         if scope.level in allowed:
             value = getattr(scope.sets, attr)
             if value is not None:
-                return value
-    return None
+                return value, scope.level
+    return None, None

@@ -31,6 +31,7 @@ class TableValue:
     year: int | None  # the column header's year ("Đến năm 2025")
     row_start: int
     row_end: int
+    header: str | None = None  # the column header ("Kế hoạch", "Thực hiện", "Năm 2025")
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +143,8 @@ def table_values(text: str) -> list[TableValue]:
                                        comparator=comp, unit="%" if unit.strip().startswith("%") else unit.lower())
                 else:
                     continue
-                out.append(TableValue(mention, label, col_year.get(k), row[0].start, row[-1].end))
+                out.append(TableValue(mention, label, col_year.get(k), row[0].start, row[-1].end,
+                                      header[k].text if k < len(header) else None))
     return out
 
 

@@ -260,8 +260,22 @@ def _meta(doc: Document) -> list[tuple[str, str, bool]]:
     return parts + [("", f"{len(doc.text or '')} characters", False)]
 
 
+def explanations(doc: Document) -> dict[tuple[int, int], str]:
+    """Why each indicator has its kind, year and period (indicators/decide.explain), by its
+    quantity's span: the text is read again with the decisions recorded (the pipeline is pure)."""
+    if not doc.text:
+        return {}
+    from ..indicators.decide import explain, recording
+    from ..pipeline import extract_text
+
+    with recording() as records:
+        extract_text(doc.text, doc.doc_id, doc.source, title=doc.title, published=doc.published)
+    return {(ev.q.start, ev.q.end): "\n".join(explain(d)) for ev, d in records}
+
+
 def _indicator_rows(doc: Document, gv: Optional[GoldView], valid: set[str]) -> list[dict]:
     rows = []
+    why = explanations(doc)
     for n, ind in enumerate(doc.indicators):
         q = ind.quantity
         flags = [w for w, on in (("per year", ind.per_year), ("relative", ind.relative)) if on]
@@ -273,7 +287,8 @@ def _indicator_rows(doc: Document, gv: Optional[GoldView], valid: set[str]) -> l
         row = {"target": f"ind-{n}", "valid": f"ind-{n}" in valid, "value": fmt_range(q.value, q.value_max),
                "comparator": q.comparator, "sign": COMPARATOR_SIGNS.get(q.comparator, q.comparator), "unit": q.unit,
                "year": ind.target_year or "", "period": _period(ind.period), "kind": ind.kind,
-               "subject": ind.subject or "", "status": "", "notes": ""}
+               "subject": ind.subject or "", "status": "", "notes": "",
+               "why": why.get((q.start, q.end), "")}
         if gv is not None:
             if n in gv.spurious["indicators"]:
                 row.update(status="spurious", cell="✗ spurious", tip="no gold indicator matches")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..mentions.amount_roles import with_roles
-from .docfields import find_plan, find_province, find_published, find_title
+from .docfields import find_genre, find_plan, find_province, find_published, find_title
 from ..mentions.amounts import extract_amounts
 from ..mentions.citations import extract_citations
 from ..mentions.dates import extract_dates
@@ -63,7 +63,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     title = title or find_title(text, furniture)
     province = find_province(text, title, furniture + related)
     doc = Document(doc_id=doc_id, source=source, title=title, published=published,
-                   province=province, plan=find_plan(text, citations, province), text=text,
+                   province=province, plan=find_plan(text, citations, province), genre=find_genre(title), text=text,
                    citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
                    amounts=amounts, standards=standards, warnings=list(warnings or []))
     if with_indicators:

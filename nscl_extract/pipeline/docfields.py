@@ -9,7 +9,7 @@ import regex
 from .. import rules
 from ..text.provinces import province_2025
 from ..rules import new_style
-from ..schema import Citation, Date, Province
+from ..schema import Citation, Date, Genre, Province
 from ..text.spans import Taken
 
 # "UBND tỉnh ban hành": a provincial issuer that does not repeat its name.
@@ -188,3 +188,26 @@ def _title_rules():
     crumb = regex.compile(r"[^\d\-–>»/|]{1,30}(?:\s+[\-–>»/|]\s+[^\d\-–>»/|]{1,30})+")
     doc_type = regex.compile(rf"(?:{rules.alternation(data['document_types'])})")
     return skip, crumb, doc_type
+
+
+@lru_cache(maxsize=1)
+def _genre_rules():
+    data = rules.load("document")
+    types = {k.lower(): v for k, v in data["genre_types"].items()}
+    type_alt = rules.alternation(list(data["genre_types"]), boundary=False)
+    type_line = regex.compile(rf"(?P<t>{type_alt})(?=\s|$)")  # capitals, as the type line is written
+    numbered = regex.compile(rf"(?P<t>{type_alt})\s+(?:số\s+)?\d+\s*/", regex.I)
+    report = regex.compile(rules.alternation([rules.new_style(w) for w in data["report_title_words"]]), regex.I)
+    return types, type_line, numbered, report
+
+
+def find_genre(title: str | None) -> Genre | None:
+    """What kind of document it is, from its title (rules/document.yml genre_types,
+    report_title_words); None without a title."""
+    if not title:
+        return None
+    types, type_line, numbered, report = _genre_rules()
+    m = type_line.match(title) or numbered.match(title)
+    if m:
+        return types[m.group("t").lower()]
+    return "report" if report.search(rules.new_style(title)) else "news"
