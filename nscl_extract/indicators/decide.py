@@ -26,6 +26,7 @@ from .evidence import Evidence, binding_features, features
 from .scopes import Scope, resolve_from
 
 CLASSES = ("target", "result", "none")
+NEVER_SEEN = -50.0  # the bias of a class the training data never showed
 MODEL_FILE = "indicator_model.json"
 
 
@@ -55,11 +56,13 @@ class Model:
         """Each present feature's push towards `cls` against the other classes (its weight for
         cls minus the mean of its weights), largest first."""
         i = self.classes.index(cls)
+        bias = self.weights.get("bias", (0.0,) * len(self.classes))
+        trained = [k for k, b in enumerate(bias) if b > NEVER_SEEN / 2]  # a class never seen in training has no say
         out = []
         for name, value in feats.items():
             w = self.weights.get(name)
             if w is not None:
-                out.append((name, value * (w[i] - sum(w) / len(w))))
+                out.append((name, value * (w[i] - sum(w[k] for k in trained) / len(trained))))
         return sorted(out, key=lambda x: -abs(x[1]))
 
 
@@ -103,6 +106,8 @@ class Gate:
     switch: float = 0.0
     drop: float = 0.0
     keep: float = 0.0
+    target_year: float = 0.0  # to bind another level's year (or none) than the rules pick
+    period: float = 0.0  # the same for the period
 
 
 @dataclass(frozen=True)
@@ -196,9 +201,12 @@ def bind(attr: str, ev: Evidence, kind: str, chain: list[Scope], table: dict, pe
     else:
         probs = model.probabilities(feats)
         valid = {c: p for c, p in probs.items() if c == "none" or c in options}
-        source = max(valid, key=valid.get)
-        confidence = round(valid[source] / sum(valid.values()), 4)
-        source = None if source == "none" else source
+        total = sum(valid.values())
+        best = max(valid, key=valid.get)
+        if best != (rule or "none") and valid[best] / total < getattr(models.gate, attr):
+            best = rule or "none"  # not sure enough to overrule the rules
+        confidence = round(valid[best] / total, 4)
+        source = None if best == "none" else best
         value = options.get(source) if source else None
     if ev.decision is not None:
         ev.decision.bindings[attr] = Binding(options, rule, source, confidence, feats)

@@ -197,8 +197,12 @@ def binding_features(ev: Evidence, attr: str, options: dict[str, object], rule: 
     f: dict[str, float] = {"bias": 1.0, f"kind={kind}": 1.0, f"rule={rule or 'none'}": 1.0,
                            f"doc:genre={ds.doc.genre or 'unknown'}": 1.0}
     rule_value = options.get(rule) if rule else None
+    spans = {scope.level.name.lower(): scope.span for scope in ev.chain if scope.span is not None}
+    target_cues = _groups()["target_cues"]
     for src, value in options.items():
         f[f"has:{src}"] = 1.0
+        if src in spans and target_cues.search(ds.text, *spans[src]):
+            f[f"target_cue_in:{src}"] = 1.0
         if rule_value is not None and value == rule_value:
             f[f"same_as_rule:{src}"] = 1.0
         if attr == "period" and year is not None:
