@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "gold" / "real" / "INDEX.tsv"
 TEXTS = ROOT / "corpus" / "real"
 GOLD = {"dev": ROOT / "gold" / "real", "final": ROOT / "gold" / "real" / "final"}
+# ../shared/real-extra's pages (its README: each text is the excerpt plus one newline)
+EXTRA_INDEX, EXTRA_TEXTS, EXTRA_GOLD = ROOT / "gold" / "real-extra" / "INDEX.tsv", ROOT / "corpus" / "real-extra", ROOT / "gold" / "real-extra"
 
 
 def rows() -> list[dict]:
@@ -53,3 +55,23 @@ def test_texts_are_the_labelled_ones():
 @pytest.mark.parametrize("split", sorted(GOLD))
 def test_gold_checks_against_the_texts(split):
     assert check_gold(GOLD[split], TEXTS) == []
+
+
+def test_extra_index_and_gold_files_agree():
+    with EXTRA_INDEX.open(encoding="utf-8", newline="") as f:
+        index = list(csv.DictReader(f, delimiter="\t"))
+    assert len(index) == 28 and len({r["url"] for r in index}) == 28
+    assert {p.stem for p in EXTRA_GOLD.glob("*.json")} == {r["id"] for r in index}
+    dev_urls = {r["url"] for r in rows()}
+    assert not dev_urls & {r["url"] for r in index}, "a page is in both sets"
+
+
+@pytest.mark.skipif(not EXTRA_TEXTS.is_dir() or not any(EXTRA_TEXTS.glob("*.txt")),
+                    reason="corpus/real-extra is absent: re-collect it as docs/real-pages.md says")
+def test_extra_texts_are_the_labelled_ones_and_gold_checks():
+    with EXTRA_INDEX.open(encoding="utf-8", newline="") as f:
+        index = list(csv.DictReader(f, delimiter="\t"))
+    changed = [r["id"] for r in index if (EXTRA_TEXTS / f"{r['id']}.txt").is_file()
+               and hashlib.sha256((EXTRA_TEXTS / f"{r['id']}.txt").read_bytes()).hexdigest() != r["sha256"]]
+    assert not changed, f"texts differ from the labelled ones (re-collect them): {changed}"
+    assert check_gold(EXTRA_GOLD, EXTRA_TEXTS) == []
