@@ -3,7 +3,7 @@ governs: the plan's own phase (targets), the period a report covers (results), t
 counting cues, and the headline's span (a headline takes only what it states)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
@@ -36,6 +36,9 @@ class DocumentScope:
     standards: ByStart
     not_a_year: Marks  # inside a period, date or citation: no target year there
     lead_end: int  # where the first body paragraph (a news page's lead) ends
+    # evidence already computed for a stretch (evidence.py): a clause or sentence is read once,
+    # however many numbers it holds
+    memo: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def read(cls, doc: Document, text: str) -> "DocumentScope":

@@ -76,18 +76,12 @@ def features(ev: Evidence) -> dict[str, float]:
               "clause": (ev.clause.start, ev.clause.end), "sentence": (ev.sentence.start, ev.sentence.end)}
     for place in _PLACES:
         a, b = places[place]
-        if b <= a:
-            continue
-        for g in _CUE_GROUPS:
-            if groups[g].search(text, a, b):
-                on(f"{g}@{place}")
+        if b > a:
+            f.update(_stretch(ds, place, a, b, _CUE_GROUPS))
     _, sentence_scope, paragraph, leadin, heading = ev.chain
     for name, scope in (("heading", heading), ("leadin", leadin)):
         if scope.span is not None:
-            a, b = scope.span
-            for g in _HEADING_GROUPS:
-                if groups[g].search(text, a, b):
-                    on(f"{g}@{name}")
+            f.update(_stretch(ds, name, *scope.span, _HEADING_GROUPS))
         if scope.sets.kind:
             on(f"{name}:kind={scope.sets.kind}")
         if scope.sets.period:
@@ -95,10 +89,7 @@ def features(ev: Evidence) -> dict[str, float]:
         if scope.sets.target_year:
             on(f"{name}:year")
     if paragraph.span is not None:
-        a, b = paragraph.span
-        for g in _HEADING_GROUPS:
-            if groups[g].search(text, a, b):
-                on(f"{g}@paragraph")
+        f.update(_stretch(ds, "paragraph", *paragraph.span, _HEADING_GROUPS))
     if paragraph.sets.background:
         on("paragraph:background")
     if paragraph.sets.kind:
@@ -106,7 +97,7 @@ def features(ev: Evidence) -> dict[str, float]:
     if sentence_scope.sets.kind:
         on(f"sentence:kind={sentence_scope.sets.kind}")
     _years(f, ds, places)
-    _document(f, ds, groups)
+    f.update(_document(ds))
     on(f"doc:default={ds.default_kind}")
     on(f"doc:genre={ds.doc.genre or 'unknown'}")
     if ds.phase:
@@ -137,20 +128,39 @@ def features(ev: Evidence) -> dict[str, float]:
     return f
 
 
+def _stretch(ds: DocumentScope, place: str, a: int, b: int, names: tuple[str, ...]) -> dict[str, float]:
+    """The cue groups found in text[a:b], named for `place`; a stretch shared by several numbers
+    (their clause, sentence, heading) is scanned once."""
+    key = (place, a, b)
+    found = ds.memo.get(key)
+    if found is None:
+        groups = _groups()
+        found = ds.memo[key] = {f"{g}@{place}": 1.0 for g in names if groups[g].search(ds.text, a, b)}
+    return found
+
+
 def _years(f: dict[str, float], ds: DocumentScope, places: dict[str, tuple[int, int]]) -> None:
     """Years written before/after the number and in its clause, against the published year and
     the plan's phase (a year before the phase starts is the past the plan starts from)."""
-    published = reference_year(ds)
     for place in ("before", "after", "clause"):
-        a, b = places[place]
-        for m in YEAR_EXPR.finditer(ds.text, a, b):
-            y = int(m.group("y"))
-            rel = "nopub" if published is None else "past" if y < published else "this" if y == published else "future"
-            how = m.group("how").lower().split()[0]
-            f[f"year@{place}={rel}"] = 1.0
-            f[f"year@{place}:{how}"] = 1.0
-            if ds.phase:
-                f[f"year@{place}={'before_phase' if y < ds.phase[0] else 'in_phase' if y <= ds.phase[1] else 'after_phase'}"] = 1.0
+        key = ("years", place, *places[place])
+        if key not in ds.memo:
+            ds.memo[key] = _years_in(ds, place, *places[place])
+        f.update(ds.memo[key])
+
+
+def _years_in(ds: DocumentScope, place: str, a: int, b: int) -> dict[str, float]:
+    f: dict[str, float] = {}
+    published = reference_year(ds)
+    for m in YEAR_EXPR.finditer(ds.text, a, b):
+        y = int(m.group("y"))
+        rel = "nopub" if published is None else "past" if y < published else "this" if y == published else "future"
+        how = m.group("how").lower().split()[0]
+        f[f"year@{place}={rel}"] = 1.0
+        f[f"year@{place}:{how}"] = 1.0
+        if ds.phase:
+            f[f"year@{place}={'before_phase' if y < ds.phase[0] else 'in_phase' if y <= ds.phase[1] else 'after_phase'}"] = 1.0
+    return f
 
 
 def reference_year(ds: DocumentScope) -> int | None:
@@ -158,12 +168,17 @@ def reference_year(ds: DocumentScope) -> int | None:
     sentence in it (a news page without a byline still dates what it reports)."""
     if ds.doc.published:
         return int(ds.doc.published[:4])
-    years = [int(d.value[:4]) for d in ds.doc.dates]
-    return max(years) if years else None
+    if "reference_year" not in ds.memo:
+        ds.memo["reference_year"] = max((int(d.value[:4]) for d in ds.doc.dates), default=None)
+    return ds.memo["reference_year"]
 
 
-def _document(f: dict[str, float], ds: DocumentScope, groups: dict[str, regex.Pattern]) -> None:
-    """What the title says, and when the page was published against the plan's phase."""
+def _document(ds: DocumentScope) -> dict[str, float]:
+    """What the title says, and when the page was published against the plan's phase (once per document)."""
+    if "document" in ds.memo:
+        return ds.memo["document"]
+    f = ds.memo["document"] = {}
+    groups = _groups()
     title = ds.doc.title
     ref = reference_year(ds)
     if title:
@@ -183,6 +198,7 @@ def _document(f: dict[str, float], ds: DocumentScope, groups: dict[str, regex.Pa
     elif ds.phase:
         f["doc:published=" + ("before_phase" if published < ds.phase[0] else "in_phase" if published <= ds.phase[1]
                               else "after_phase")] = 1.0
+    return f
 
 
 BINDING_SOURCES = ("clause", "sentence", "paragraph", "leadin", "heading", "document")
