@@ -23,7 +23,7 @@ from .headings import heading, sentence_leadin
 from .index import Marks
 from .decide import bind, decide
 from .evidence import Evidence
-from .scopes import HEADLINE_INHERITS, INHERITS, PER_YEAR_INHERITS, Level, Scope, Sets, Year, resolve, resolve_from
+from .scopes import HEADLINE_INHERITS, INHERITS, PER_YEAR_INHERITS, Level, Scope, Sets, Year, resolve_from
 from .subjects import subject_action
 
 _TRONG_DO = regex.compile(r"\s*(?:-\s*)?trong\s+đó\b", regex.I)

@@ -19,7 +19,7 @@ first:
 Each level SETS some of kind / target_year / period / subject (Sets); INHERITS below is the one
 place that says which levels a number may take each attribute from. What a level sets is
 decided where the level is read (headings.py, clause.py, document.py); how a number resolves
-is `resolve` here.
+is `resolve_from` here (the rules' pick, which decide.py weighs).
 """
 from __future__ import annotations
 
@@ -86,13 +86,9 @@ HEADLINE_INHERITS: dict[str, tuple[Level, ...]] = {
 PER_YEAR_INHERITS: dict[str, tuple[Level, ...]] = {**INHERITS, "target_year": (L.CLAUSE,)}
 
 
-def resolve(attr: str, chain: list[Scope], table: dict[str, tuple[Level, ...]] = INHERITS):
-    """The first value set for `attr` by a level the table lets the number inherit from."""
-    return resolve_from(attr, chain, table)[0]
-
-
 def resolve_from(attr: str, chain: list[Scope], table: dict[str, tuple[Level, ...]] = INHERITS):
-    """(value, the level that set it); (None, None) when no level the table allows sets it."""
+    """The first value set for `attr` by a level the table lets the number inherit from, and
+    that level; (None, None) when no level the table allows sets it."""
     allowed = table[attr]
     for scope in chain:
         if scope.level in allowed:
