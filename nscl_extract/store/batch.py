@@ -168,9 +168,15 @@ class TimeLimitExceeded(BaseException):
     in an extractor swallows it)."""
 
 
+_RING_AGAIN = 0.05  # seconds
+
+
 @contextmanager
 def _alarm(seconds: float | None):
-    """A soft time limit in this process (main thread only): SIGALRM raises TimeLimitExceeded."""
+    """A soft time limit in this process (main thread only): SIGALRM raises TimeLimitExceeded,
+    and rings again every _RING_AGAIN seconds after the first: an alarm that lands in a
+    finaliser (a __del__ swallows the exception, as the regex module's parser objects do) is
+    not the end of the limit."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -179,7 +185,7 @@ def _alarm(seconds: float | None):
         raise TimeLimitExceeded()
 
     old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _RING_AGAIN)
     try:
         yield
     finally:
