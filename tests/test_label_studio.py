@@ -195,16 +195,35 @@ def _api(url, path, method="GET", body=None, token=TOKEN):
         return json.loads(r.read() or b"null")
 
 
-def _wait_until_up(url: str, token: str, proc: subprocess.Popen | None = None, seconds: float = 900) -> None:
-    """Label Studio migrates its database on first start: minutes on a busy 2-core machine."""
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _log_tail(log: str | None, lines: int = 15) -> str:
+    if not log or not Path(log).is_file():
+        return ""
+    tail = Path(log).read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    return "\nLabel Studio's last lines:\n" + "\n".join(tail)
+
+
+def _wait_until_up(url: str, token: str, alive=lambda: True, log: str | None = None, seconds: float = 900) -> None:
+    """Label Studio migrates its database on first start: minutes on a busy 2-core machine.
+    A server that has exited fails at once, with its log's last lines."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             _api(url, "/api/projects", token=token)
             return
         except Exception as e:
-            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
-                pytest.fail(f"Label Studio at {url} did not answer: {e}")
+            if not alive() or time.monotonic() > deadline:
+                state = "exited" if not alive() else f"no answer after {seconds:.0f} s"
+                pytest.fail(f"Label Studio at {url} did not answer ({state}): {e}{_log_tail(log)}")
             time.sleep(3)
 
 
@@ -215,7 +234,9 @@ def label_studio(tmp_path_factory):
     url = os.environ.get("LABEL_STUDIO_URL")
     if url:
         token = os.environ.get("LABEL_STUDIO_TOKEN", TOKEN)
-        _wait_until_up(url.rstrip("/"), token)
+        pid = os.environ.get("LABEL_STUDIO_PID")
+        alive = (lambda: _pid_alive(int(pid))) if pid else (lambda: True)
+        _wait_until_up(url.rstrip("/"), token, alive, os.environ.get("LABEL_STUDIO_LOG"))
         yield url.rstrip("/"), token
         return
     exe = _label_studio_bin()
@@ -227,13 +248,14 @@ def label_studio(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tmp_path_factory.mktemp("ls-data")
+    log = data / "server.log"
     env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data), "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true"}
     proc = subprocess.Popen([exe, "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port),
                              "--data-dir", str(data), "--username", "test@example.com", "--password", "nscl-test-pw",
-                             "--user-token", TOKEN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--user-token", TOKEN], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, TOKEN, proc)
+        _wait_until_up(url, TOKEN, lambda: proc.poll() is None, str(log))
         yield url, TOKEN
     finally:
         proc.terminate()
