@@ -439,7 +439,8 @@ def show_command(file, out_path, gold_path, doc_id):
     from ..outputs.console import output, wrote
     from ..outputs.paths import check_output
 
-    check_output(out_path)
+    gold_files = sorted(Path(gold_path).glob("*.json")) if gold_path and Path(gold_path).is_dir() else [gold_path]
+    check_output(out_path, inputs=[file, *gold_files])
     items = load_documents(file)
     if doc_id is not None:
         chosen = [d for d in items if d.doc_id == doc_id]

@@ -522,15 +522,17 @@ def document_rows(doc: Document) -> list[dict]:
 
 def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
     """rows as json, csv (booleans true/false; excel=True starts with a UTF-8 BOM so that Excel
-    reads Vietnamese right) or an aligned table."""
+    reads Vietnamese right, and no text cell is a formula: outputs.excel) or an aligned table."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         w.writerow(QUERY_COLUMNS)
+        from ..outputs.excel import excel_cell
+
         for r in rows:
-            w.writerow([_cell(r, c) for c in QUERY_COLUMNS])
+            w.writerow([excel_cell(_cell(r, c)) if excel else _cell(r, c) for c in QUERY_COLUMNS])
         return ("\ufeff" if excel else "") + buf.getvalue()
     # table: the columns an analyst scans, long text clipped
     cols = [("doc_id", 24), ("province", 18), ("kind", 6), ("value", 8), ("value_max", 9), ("unit", 20),
@@ -586,7 +588,7 @@ def ingest_command(inputs, db):
 
     path = Path(db) if db else default_db_path()
     if db:
-        check_output(db, "--db")
+        check_output(db, "--db", inputs=inputs)
     files = [i for i in inputs if not i.lower().endswith(".jsonl")]
     n_files = len(expand_inputs(files))
     if not n_files and len(files) == len(inputs):
@@ -622,7 +624,8 @@ def ingest_command(inputs, db):
 @click.option("--kind", type=click.Choice(["target", "result"]))
 @click.option("--doc", "doc", metavar="DOC_ID|SOURCE", help="Only this document (its doc_id or source path).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel.")
+@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel; no cell "
+                                                                  "is a formula (a leading apostrophe).")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help='Write here ("-": stdout, the default).')
 def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path):
     """List stored indicators, filtered by province, year, standard, kind and document."""
@@ -631,8 +634,8 @@ def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path)
 
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
-    check_output(out_path)
     path = Path(db) if db else default_db_path()
+    check_output(out_path, db=path)
     conn = connect(path, create=False)
     try:
         with snapshot(conn):

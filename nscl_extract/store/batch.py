@@ -809,15 +809,13 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
     """
     from ..outputs.paths import check_output
 
-    check_output(output)
+    check_output(output, inputs=inputs)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
     from ..outputs.console import quiet, warn
-    from ..outputs.paths import check_output
 
-    check_output(output)
     if output == "-" and resume:
         raise click.UsageError("--resume needs an output file, not -")
     if progress is None:
