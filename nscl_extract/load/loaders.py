@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
+_OBJECT_REPR = re.compile(r"\s*'?<[\w.]+ object at 0x[0-9a-fA-F]+>'?")
+
+
+def stable_message(message: str) -> str:
+    """An error message without a Python object's address ("<_io.BytesIO object at 0x7f...>",
+    which libraries put in theirs): the same input gives the same message in every run."""
+    return _OBJECT_REPR.sub("", message)
+
+
 class LoadError(Exception):
     """A file that cannot be turned into text; the message names the file."""
 
     def __init__(self, source: str, message: str):
+        message = stable_message(message)
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message

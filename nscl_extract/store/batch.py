@@ -209,10 +209,15 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
 
 
 def error_line(source: str, error: str) -> str:
+    from ..load.loaders import stable_message
     from ..pipeline import doc_id_for
     from ..schema import ErrorRecord
 
-    rec = ErrorRecord(doc_id=doc_id_for(source), source=source, error=error)
+    try:
+        doc_id = doc_id_for(source)
+    except LoadError:  # the file name is no doc_id: the error says so; the record keeps the stem
+        doc_id = Path(source).stem
+    rec = ErrorRecord(doc_id=doc_id, source=source, error=stable_message(error))
     return dumps(rec.model_dump(mode="json"))
 
 
@@ -634,18 +639,26 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
     """{source: error} for the inputs whose doc_id (the file stem, SPEC's document id and the
     gold key) is already held by an earlier input in sorted order or by a line of the output
     being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
-    error record, so one output never has two documents under one doc_id."""
+    error record, so one output never has two documents under one doc_id. Two doc_ids that
+    differ only in case or Unicode form ("Plan", "plan") are one (schema.doc_id_key)."""
     from ..pipeline import doc_id_for
+    from ..schema import doc_id_key
 
-    owner = dict(taken or {})
+    owner = {doc_id_key(d): (d, s) for d, s in (taken or {}).items()}
     clashes = {}
     for s in sources:
-        d = doc_id_for(s)
-        if d in owner and real(owner[d]) != real(s):
-            clashes[s] = (f"doc_id {d!r} is already taken by {owner[d]}: two files with the same stem cannot "
+        try:
+            d = doc_id_for(s)
+        except LoadError:
+            continue  # its own error record says why
+        k = doc_id_key(d)
+        if k in owner and real(owner[k][1]) != real(s):
+            held, by = owner[k]
+            same = "" if held == d else f" as {held!r} (doc_ids that differ only in case or Unicode form are one)"
+            clashes[s] = (f"doc_id {d!r} is already taken by {by}{same}: two files with the same stem cannot "
                           "share one output (doc_id is the stem, the gold key); rename one or batch it separately")
         else:
-            owner.setdefault(d, s)
+            owner.setdefault(k, (d, s))
     return clashes
 
 
