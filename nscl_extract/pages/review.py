@@ -473,5 +473,6 @@ def notebook_view(doc: Document) -> str:
     if doc.text is None:
         return f"<pre>{html.escape(doc.model_dump_json(indent=1, by_alias=True))}</pre>"
     page = render_review(doc)
+    # sandboxed as the picker's frame is: the page's own script runs, but with no access to the notebook
     return (f'<iframe title="nscl-extract review of {html.escape(doc.doc_id)}" srcdoc="{html.escape(page)}" '
-            'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
+            'sandbox="allow-scripts" style="width:100%;height:640px;border:1px solid #ccc"></iframe>')

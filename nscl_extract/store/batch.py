@@ -232,10 +232,7 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
     try:
         with _alarm(time_limit):
             data = _read_limited(path or source, max_bytes)
-            loaded = load_bytes(data, source, Path(source).suffix)
-            if len(loaded.text) > max_bytes:
-                raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
-                                        f"(limit {max_bytes}, see --max-bytes)")
+            loaded = load_bytes(data, source, Path(source).suffix, max_chars=max_bytes)
             doc = extract_loaded(loaded, source)
             return source, dumps(doc.to_json_dict(with_text=with_text)), True
     except TimeLimitExceeded:
@@ -248,8 +245,25 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
         return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": ")), False
 
 
+_WARM = threading.Lock()
+_warmed = False
+
+
+def _warm_once() -> None:
+    """Load the models once per process before the first document: a Dask worker may run tasks
+    in several threads, and underthesea's lazy loading is not safe to race."""
+    global _warmed
+    with _WARM:
+        if not _warmed:
+            from ..pipeline import warm_up
+
+            warm_up()
+            _warmed = True
+
+
 def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool,
                   time_limit: float | None = None) -> list[Result]:
+    _warm_once()
     return [process_one(source, max_bytes, with_text, path, time_limit) for source, path in items]
 
 
@@ -275,16 +289,16 @@ def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> No
     from ..load.ocr import set_jobs
 
     set_jobs(ocr_jobs)  # the workers share the cores for OCR threads
-    conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
-    while True:
-        try:
+    try:
+        conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
+        while True:
             task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        i, source = task
-        conn.send((i, process_one(source, max_bytes, with_text)))
+            if task is None:
+                return
+            i, source = task
+            conn.send((i, process_one(source, max_bytes, with_text)))
+    except (EOFError, OSError):  # the batch is gone (killed, its pipe closed): nothing to say
+        return
 
 
 def _pool_context():
@@ -328,22 +342,23 @@ class _Worker:
 def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
               with_text: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT,
               warn: Callable[[str], None] | None = None) -> Iterator[Result]:
-    """In this process (workers <= 1) or in worker processes, results in input order.
+    """In this process (workers <= 1 without a time limit) or in worker processes, results in
+    input order.
 
     Each worker holds one document at a time and at most workers * 4 results wait for their
     turn, so memory stays flat for any number of inputs. A worker that takes longer than
     time_limit on a document is killed and replaced, the document gets an error record naming
-    the limit (in this process the limit is an alarm). A worker that dies (killed, out of
-    memory) is replaced and its document retried once; a document that kills a worker twice
-    gets an error record. Workers die with the batch (parent-death signal).
+    the limit. With a time limit the documents run in a worker process even for workers=1: an
+    alarm in this process cannot stop a long call into C (a parser, a thread pool waiting for
+    Tesseract). A worker that dies (killed, out of memory) is replaced and its document
+    retried once; a document that kills a worker twice gets an error record. Workers die with
+    the batch (parent-death signal).
     """
-    if workers <= 1 or len(sources) <= 1:
-        if time_limit and sources:
-            from ..pipeline import warm_up
-
-            warm_up()  # loading the models is no document's time
+    if not time_limit and (workers <= 1 or len(sources) <= 1):
         for s in sources:
-            yield process_one(s, max_bytes, with_text, time_limit=time_limit)
+            yield process_one(s, max_bytes, with_text)
+        return
+    if not sources:
         return
 
     from multiprocessing.connection import wait
