@@ -193,3 +193,12 @@ def test_every_source_of_a_doc_id_goes_through_one_policy():
             GoldDocument(doc_id=bad)
     with pytest.raises(ValidationError):
         extract(PLAN, doc_id="../../etc/x")
+
+
+def test_the_longest_doc_id_still_makes_a_gold_file(tmp_path):
+    longest = "ệ" * 83 + "x"  # 250 bytes in UTF-8: <doc_id>.json is a 255-byte file name
+    assert len(longest.encode("utf-8")) == 250
+    export = write_export(tmp_path / "export.json", [annotated(longest)])
+    r = run("gold", "import", export, "-o", "gold", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in (tmp_path / "gold").iterdir()] == [f"{longest}.json"]

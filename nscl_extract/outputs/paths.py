@@ -159,8 +159,8 @@ def replacing(path: str | os.PathLike, *, binary: bool = False, encoding: str = 
             keep_mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             keep_mode = _new_file_mode()
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
-                                   suffix=".part")
+        # a short name of its own: beside a 255-byte file name there is no room for a longer one
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".nscl-extract-", suffix=".part")
         try:
             with os.fdopen(fd, mode, **kwargs) as f:
                 yield f
