@@ -4,11 +4,47 @@ Field names and meanings follow ../shared/SPEC.md sections 2-5.
 """
 from __future__ import annotations
 
-from typing import Callable, Literal, Optional, Union
+import unicodedata
+from typing import Annotated, Callable, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "nscl-extract/1"
+
+# A gold file is <doc_id>.json: with the suffix it must fit a file name (255 bytes).
+DOC_ID_MAX_BYTES = 250
+
+
+def safe_doc_id(value: str) -> str:
+    """The one identifier policy: a doc_id from any source (a file name, a Label Studio export,
+    a gold file, JSON output) as the package holds it: NFC, and usable as a file name in any
+    folder. Raises ValueError saying what is wrong: a path separator, a control character
+    (NUL ...), "." or "..", a drive letter, blank, or longer than DOC_ID_MAX_BYTES."""
+    if not isinstance(value, str):
+        raise ValueError(f"a doc_id is a string, not {type(value).__name__}")
+    v = unicodedata.normalize("NFC", value)
+    if not v.strip():
+        raise ValueError("a doc_id cannot be empty or blank")
+    if "/" in v or "\\" in v:
+        raise ValueError(f"doc_id {v[:80]!r} holds a path separator")
+    if any(unicodedata.category(c) == "Cc" for c in v):
+        raise ValueError(f"doc_id {v[:80]!r} holds a control character")
+    if v in (".", ".."):
+        raise ValueError(f"doc_id {v!r} names a folder")
+    if len(v) >= 2 and v[1] == ":" and v[0].isascii() and v[0].isalpha():
+        raise ValueError(f"doc_id {v[:80]!r} starts with a drive letter")
+    if len(v.encode("utf-8")) > DOC_ID_MAX_BYTES:
+        raise ValueError(f"doc_id {v[:40]!r}... is longer than {DOC_ID_MAX_BYTES} bytes")
+    return v
+
+
+def doc_id_key(doc_id: str) -> str:
+    """What makes two doc_ids one document: they differ only in case or Unicode form ("Plan" and
+    "plan" are one gold file on a case-insensitive disk)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", doc_id).casefold())
+
+
+DocId = Annotated[str, AfterValidator(safe_doc_id)]
 
 Comparator = Literal["eq", "gte", "gt", "lte", "lt", "approx"]
 StandardKind = Literal["management_system", "scheme", "tool", "national_standard", "technical_regulation"]
@@ -114,7 +150,7 @@ class Document(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
     schema_: str = Field(default=SCHEMA_ID, alias="schema")
-    doc_id: str
+    doc_id: DocId
     source: str
     title: Optional[str] = None
     published: Optional[str] = None
@@ -178,8 +214,9 @@ def set_notebook_view(view: Callable[[Document], str] | None) -> None:
 
 
 class ErrorRecord(BaseModel):
-    """What a batch writes for a document it could not extract."""
+    """What a batch writes for a document it could not extract (its doc_id is only NFC: the
+    failure may be the file name itself)."""
 
-    doc_id: str
+    doc_id: Annotated[str, AfterValidator(lambda v: unicodedata.normalize("NFC", v))]
     source: str
     error: str

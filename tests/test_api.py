@@ -58,7 +58,7 @@ def test_indicator_records_are_flat_rows_for_pandas():
 def test_repr_html_is_the_review_page_in_a_frame():
     doc = extract(TEXT, "api")
     out = doc._repr_html_()
-    m = re.fullmatch(r'<iframe title="[^"]*" srcdoc="([^"]*)" style="[^"]*"></iframe>', out)
+    m = re.fullmatch(r'<iframe title="[^"]*" srcdoc="([^"]*)" sandbox="allow-scripts" style="[^"]*"></iframe>', out)
     assert m, out[:200]
     from nscl_extract.pages.review import render_review
     assert html.unescape(m.group(1)) == render_review(doc)

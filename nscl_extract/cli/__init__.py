@@ -26,7 +26,8 @@ def cli():
                    "indicator (the columns of 'query --format csv'); table: indicators aligned for reading. "
                    "Default: json for one file, jsonl for several.")
 @click.option("--excel", is_flag=True, help="With --format csv: start with a UTF-8 BOM and end lines with CRLF, so "
-                                            "that Excel shows Vietnamese right.")
+                                            "that Excel shows Vietnamese right; a cell Excel would read as a "
+                                            "formula (= + - @) gets a leading apostrophe.")
 @click.option("--no-text", is_flag=True, help="Leave the document text out of the output.")
 @click.option("--table", is_flag=True, help="Same as --format table.")
 @click.option("--explain", is_flag=True, help="For every number read: the kind, year and period decided, with "
@@ -42,7 +43,7 @@ def extract(files, out_path, fmt, excel, no_text, table, explain):
     fmt = fmt or ("table" if table else "json" if len(files) == 1 else "jsonl")
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
-    check_output(out_path)
+    check_output(out_path, inputs=files)
     docs, failed, recorded = [], 0, []
     with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
         for f in files:

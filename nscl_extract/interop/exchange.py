@@ -154,26 +154,100 @@ def write_docbin(docs: Iterable[Document], path: str | Path) -> int:
             raise ExchangeError(f"{d.source}: the document has no text (made with --no-text?)")
         bin_.add(annotate(nlp.make_doc(d.text), d, attach=False))
         n += 1
-    bin_.to_disk(path)
+    from ..outputs.paths import write_file
+
+    write_file(path, bin_.to_bytes())  # whole or not at all
     return n
+
+
+def config_path(output: str | Path) -> Path:
+    """Where export writes the labeling config beside the tasks: X.json -> X.label_config.xml."""
+    return Path(output).with_suffix(".label_config.xml")
 
 
 # ---------------------------------------------------------------- Label Studio import -> gold
 
+# The parts of Label Studio's JSON export that import reads, as pydantic models: a task of any
+# other shape (a region without id or start, a start given as a string, annotations that are no
+# list ...) is one message naming the place, never a traceback. Other keys are kept and ignored.
+from pydantic import BaseModel as _Model, ConfigDict as _Config, StrictBool, StrictInt, StrictStr  # noqa: E402
 
-def _chosen_result(task: dict, accept_predictions: bool) -> Optional[list[dict]]:
-    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+
+class _Lenient(_Model):
+    model_config = _Config(extra="allow")
+
+
+class _Value(_Lenient):
+    start: Optional[StrictInt] = None
+    end: Optional[StrictInt] = None
+    labels: Optional[list[StrictStr]] = None
+    choices: Optional[list[StrictStr]] = None
+    text: Optional[StrictStr | list[StrictStr]] = None
+
+
+class _Item(_Lenient):
+    id: Optional[StrictStr | StrictInt] = None
+    type: Optional[StrictStr] = None
+    from_name: Optional[StrictStr] = None
+    value: _Value = _Value()
+
+
+class _Result(_Lenient):
+    id: Optional[StrictStr | StrictInt] = None
+    result: Optional[list[_Item]] = None
+    was_cancelled: Optional[StrictBool] = None
+    updated_at: Optional[StrictStr] = None
+    created_at: Optional[StrictStr] = None
+
+
+class _Data(_Lenient):
+    text: StrictStr
+    doc_id: StrictStr
+
+
+class _Task(_Lenient):
+    id: Optional[StrictStr | StrictInt] = None
+    data: _Data
+    annotations: Optional[list[_Result]] = None
+    predictions: Optional[list] = None  # read (as _Result) only when one is used
+
+
+def _read_task(task: Any, n: int) -> _Task:
+    from pydantic import ValidationError
+
+    from ..scoring.gold import _format_validation
+
+    where = f"task {task.get('id', f'#{n}')}" if isinstance(task, dict) else f"task #{n}"
+    if not isinstance(task, dict):
+        raise ExchangeError(f"{where}: not a JSON object: {str(task)[:60]!r}")
+    try:
+        return _Task.model_validate(task)
+    except ValidationError as e:
+        raise ExchangeError(f"{where}: not a Label Studio task as exported: {_format_validation(e)}") from None
+
+
+def _chosen_result(task: _Task, accept_predictions: bool) -> Optional[list[_Item]]:
+    annotations = [a for a in task.annotations or [] if not a.was_cancelled]
     if annotations:
-        latest = max(annotations, key=lambda a: (a.get("updated_at") or a.get("created_at") or "", a.get("id") or 0))
-        return latest.get("result") or []
-    if accept_predictions and task.get("predictions"):
-        return task["predictions"][-1].get("result") or []
+        latest = max(annotations, key=lambda a: (a.updated_at or a.created_at or "", str(a.id or "")))
+        return latest.result or []
+    if accept_predictions and task.predictions:
+        from pydantic import ValidationError
+
+        from ..scoring.gold import _format_validation
+
+        try:
+            return _Result.model_validate(task.predictions[-1]).result or []
+        except ValidationError as e:
+            raise ExchangeError(f"its last prediction is not one as Label Studio exports it: "
+                                f"{_format_validation(e)}") from None
     return None
 
 
-def _textarea(item: dict) -> Optional[str]:
-    vals = item.get("value", {}).get("text") or []
-    s = " ".join(v for v in vals if isinstance(v, str)).strip()
+def _textarea(item: _Item) -> Optional[str]:
+    vals = item.value.text or []
+    vals = [vals] if isinstance(vals, str) else vals
+    s = " ".join(vals).strip()
     return s or None
 
 
@@ -199,11 +273,12 @@ class _Parsed:
         from ..mentions.periods import extract_periods
         from ..mentions.quantities import extract_counts, extract_percentages
         from ..mentions.standards import extract_standards
+        from ..text.numbers import ascii_digit_view
 
         parse = {"citations": extract_citations, "dates": lambda t: extract_dates(t, self.published),
                  "periods": extract_periods, "percentages": extract_percentages, "counts": extract_counts,
                  "amounts": extract_amounts, "standards": extract_standards}[field]
-        found = parse(self.text[start:end])
+        found = parse(ascii_digit_view(self.text[start:end]))  # only 0-9 are digits, as in the pipeline
         return found[0] if len(found) == 1 else None
 
 
@@ -242,29 +317,41 @@ def _quote(text: str, start: int, end: int, width: int = 30) -> str:
     return q.strip() or text[start:end]
 
 
-def task_to_gold(task: dict, accept_predictions: bool = False) -> Optional[dict]:
+def task_to_gold(task: dict | _Task, accept_predictions: bool = False) -> Optional[dict]:
     """One exported Label Studio task -> a gold dict (SPEC 5 with offsets), or None when the
     task has no annotation (and predictions are not accepted). Raises ExchangeError."""
-    data = task.get("data") or {}
-    text, doc_id = data.get("text"), data.get("doc_id")
-    where = f"task {task.get('id', '?')} ({doc_id or 'no doc_id'})"
-    if not isinstance(text, str) or not isinstance(doc_id, str) or not doc_id:
-        raise ExchangeError(f"{where}: data.text and data.doc_id are required")
-    result = _chosen_result(task, accept_predictions)
+    from ..schema import safe_doc_id
+
+    if not isinstance(task, _Task):
+        task = _read_task(task, 1)
+    text, raw_id = task.data.text, task.data.doc_id
+    where = f"task {task.id if task.id is not None else '?'} ({raw_id or 'no doc_id'})"
+    try:
+        doc_id = safe_doc_id(raw_id)
+    except ValueError as e:
+        raise ExchangeError(f"{where}: data.doc_id cannot be a doc_id: {e}") from None
+    try:
+        result = _chosen_result(task, accept_predictions)
+    except ExchangeError as e:
+        raise ExchangeError(f"{where}: {e}") from None
     if result is None:
         return None
     regions: dict[str, dict] = {}
-    fields: dict[str, dict[str, dict]] = {}
+    fields: dict[str, dict[str, _Item]] = {}
     doc_fields: dict[str, Optional[str]] = {}
     for item in result:
-        name, value = item.get("from_name"), item.get("value") or {}
-        if item.get("type") == "labels":
-            labels = value.get("labels") or []
+        name, value, rid = item.from_name, item.value, None if item.id is None else str(item.id)
+        if item.type == "labels":
+            labels = value.labels or []
             if len(labels) != 1:
-                raise ExchangeError(f"{where}: region {item.get('id')} has labels {labels}; give each region one label")
-            regions[item["id"]] = {"start": value["start"], "end": value["end"], "label": labels[0]}
+                raise ExchangeError(f"{where}: region {rid} has labels {labels}; give each region one label")
+            if rid is None or value.start is None or value.end is None:
+                raise ExchangeError(f"{where}: a {labels[0]} region lacks its id, start or end")
+            if rid in regions:
+                raise ExchangeError(f"{where}: two regions have the id {rid}")
+            regions[rid] = {"start": value.start, "end": value.end, "label": labels[0]}
         elif name in REGION_FIELDS:
-            fields.setdefault(item.get("id"), {})[name] = item
+            fields.setdefault(rid, {})[name] = item
         elif name in DOC_FIELDS:
             doc_fields[name] = _textarea(item)
     parsed = _Parsed(text, doc_id, doc_fields.get("published"))
@@ -291,14 +378,14 @@ def task_to_gold(task: dict, accept_predictions: bool = False) -> Optional[dict]
     return gold
 
 
-def _gold_indicator(parsed: _Parsed, fields: dict[str, dict], s: int, e: int, where: str) -> dict:
+def _gold_indicator(parsed: _Parsed, fields: dict[str, _Item], s: int, e: int, where: str) -> dict:
     q = parsed.mention("percentages", s, e) or parsed.mention("counts", s, e)
     if q is None:
         raise ExchangeError(f"{where}: INDICATOR region {parsed.text[s:e]!r}: no percentage or count can be read from it")
-    kind = (fields.get("kind", {}).get("value", {}).get("choices") or [None])[0]
+    kind = ((fields["kind"].value.choices if "kind" in fields else None) or [None])[0]
     if kind not in ("target", "result"):
         raise ExchangeError(f"{where}: INDICATOR region {parsed.text[s:e]!r}: choose kind target or result")
-    flags = set(fields.get("flags", {}).get("value", {}).get("choices") or [])
+    flags = set((fields["flags"].value.choices if "flags" in fields else None) or [])
     year = _textarea(fields["target_year"]) if "target_year" in fields else None
     period = _textarea(fields["period"]) if "period" in fields else None
     try:
@@ -315,43 +402,90 @@ def _gold_indicator(parsed: _Parsed, fields: dict[str, dict], s: int, e: int, wh
             "subject": _textarea(fields["subject"]) if "subject" in fields else None}
 
 
-def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_predictions: bool = False) -> tuple[list[Path], list[str]]:
-    """Write gold files for every annotated task of a Label Studio JSON export.
-    Returns (files written, tasks skipped with the reason). Raises ExchangeError."""
-    from ..scoring.gold import GoldDocument, GoldFileError, _format_validation  # noqa: F401
-    from pydantic import ValidationError
+def read_export(export_path: str | Path) -> list[_Task]:
+    """The tasks of a Label Studio JSON export, checked; ExchangeError naming the file otherwise
+    (a FIFO, a folder, invalid UTF-8 or JSON, nesting too deep, no list of task objects)."""
+    from ..load.loaders import LoadError, check_regular
+    from ..store.jsonl import loads
 
     try:
-        tasks = json.loads(Path(export_path).read_text(encoding="utf-8"))
+        check_regular(str(export_path))  # before open(): a FIFO would block it
+        tasks = loads(Path(export_path).read_bytes().decode("utf-8"))
+    except LoadError as e:
+        raise ExchangeError(f"{export_path}: not a readable Label Studio JSON export: {e.message}") from None
+    except RecursionError:
+        raise ExchangeError(f"{export_path}: not a Label Studio JSON export: nested too deeply") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise ExchangeError(f"{export_path}: not a readable Label Studio JSON export: {e}") from None
     if not isinstance(tasks, list):
         raise ExchangeError(f"{export_path}: expected a JSON list of tasks (Label Studio's JSON export)")
+    out = []
+    for n, task in enumerate(tasks, 1):
+        try:
+            out.append(_read_task(task, n))
+        except ExchangeError as e:
+            raise ExchangeError(f"{export_path}: {e}") from None
+    return out
+
+
+def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_predictions: bool = False) -> tuple[list[Path], list[str]]:
+    """Write gold files for every annotated task of a Label Studio JSON export.
+    Returns (files written, tasks skipped with the reason). Raises ExchangeError, or the output
+    policy's OutputPathError, before anything is written: every task is read and checked, and
+    every file to write (no symlink, no input, no two doc_ids that one disk would take for one
+    file: they differ only in case or Unicode form) before the first one is."""
+    from pydantic import ValidationError
+
+    from ..outputs.paths import OutputPathError, check_output, check_output_folder, write_file
+    from ..schema import doc_id_key
+    from ..scoring.gold import GoldDocument, _format_validation
+
+    check_output_folder(out_dir)
     golds, skipped = [], []
-    for task in tasks:
-        if not isinstance(task, dict):
-            raise ExchangeError(f"{export_path}: a task is not an object: {str(task)[:60]!r}")
-        g = task_to_gold(task, accept_predictions)
+    for task in read_export(export_path):
+        try:
+            g = task_to_gold(task, accept_predictions)
+        except ExchangeError as e:
+            raise ExchangeError(f"{export_path}: {e}") from None
         if g is None:
-            skipped.append(f"task {task.get('id', '?')} ({(task.get('data') or {}).get('doc_id')}): no annotation")
+            skipped.append(f"task {task.id if task.id is not None else '?'} ({task.data.doc_id}): no annotation")
             continue
         try:
             GoldDocument.model_validate(g)
         except ValidationError as e:
-            raise ExchangeError(f"{export_path}: task {task.get('id', '?')} ({g['doc_id']}): {_format_validation(e)}") from None
+            raise ExchangeError(f"{export_path}: task {task.id if task.id is not None else '?'} ({g['doc_id']}): "
+                                f"{_format_validation(e)}") from None
         golds.append(g)
-    ids = [g["doc_id"] for g in golds]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ExchangeError(f"{export_path}: several tasks for doc_id {', '.join(dup)}")
+    seen: dict[str, str] = {}
+    for g in golds:
+        key = doc_id_key(g["doc_id"])
+        if key in seen and seen[key] == g["doc_id"]:
+            raise ExchangeError(f"{export_path}: several tasks for doc_id {g['doc_id']}")
+        if key in seen:
+            raise ExchangeError(f"{export_path}: doc_ids {seen[key]!r} and {g['doc_id']!r} differ only in case or "
+                                "Unicode form: one gold file on many disks; rename one of them")
+        seen[key] = g["doc_id"]
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    existing = {doc_id_key(p.stem): p for p in out.glob("*.json")} if out.is_dir() else {}
+    paths = []
     for g in golds:
         path = out / f"{g['doc_id']}.json"
-        path.write_text(json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        written.append(path)
-    return written, skipped
+        there = existing.get(doc_id_key(g["doc_id"]))
+        if there is not None and there.name != path.name:
+            raise OutputPathError(f"-o {out_dir}: {there} is the gold file of {g['doc_id']!r} spelled another way "
+                                  "(case or Unicode form); rename or remove it first")
+        if path.is_symlink():
+            raise OutputPathError(f"-o {out_dir}: {path} is a symbolic link; refusing to write through it")
+        if out.is_dir():
+            check_output(path, inputs=[export_path])
+        paths.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"-o {out_dir}: cannot create the folder: {e.strerror or e}") from None
+    for g, path in zip(golds, paths):
+        write_file(path, json.dumps(g, ensure_ascii=False, indent=1) + "\n")
+    return paths, skipped
 
 
 # ---------------------------------------------------------------- CLI
@@ -408,13 +542,16 @@ def _export_command():
                 expanded += sorted(str(f) for f in Path(p).iterdir() if f.is_file() and not f.name.startswith("."))
             else:
                 expanded.append(p)
-        from ..outputs.paths import check_output
+        from ..outputs.paths import check_output, is_regular_output, write_file
 
-        check_output(output)  # one line and exit 2, like every command's -o
+        config = label_studio_config()
+        cfg = config_path(output) if fmt == "label-studio" and output and output != "-" else None
+        companions = {str(cfg): config.encode("utf-8")} if cfg else {}
+        check_output(output, inputs=expanded, companions=companions)  # one line and exit 2, like every -o
+        if fmt == "spacy" and (not output or output == "-"):
+            raise click.UsageError("--format spacy writes a binary DocBin: give -o FILE.spacy")
         try:
             if fmt == "spacy":
-                if not output or output == "-":
-                    raise click.UsageError("--format spacy writes a binary DocBin: give -o FILE.spacy")
                 n = write_docbin(_documents(tuple(expanded)), output)
                 click.echo(f"wrote {n} document(s) to {output}", err=True)
                 return
@@ -427,11 +564,10 @@ def _export_command():
         except ExchangeError as e:
             raise click.ClickException(str(e))
         if output and output != "-":
-            Path(output).write_text(payload, encoding="utf-8")
+            write_file(output, payload)
             click.echo(f"wrote {output}", err=True)
-            if fmt == "label-studio":
-                cfg = Path(output).with_suffix(".label_config.xml")
-                cfg.write_text(label_studio_config(), encoding="utf-8")
+            if cfg and is_regular_output(output):  # none beside /dev/null
+                write_file(cfg, config)
                 click.echo(f"labeling config: {cfg}", err=True)
         else:
             sys.stdout.write(payload)
@@ -444,7 +580,7 @@ def _gold_import_command():
 
     @click.command("import")
     @click.argument("export_file", type=click.Path(dir_okay=False))
-    @click.option("-o", "--output", "out_dir", default="gold", show_default=True, type=click.Path(file_okay=False),
+    @click.option("-o", "--output", "out_dir", default="gold", show_default=True, type=click.Path(),
                   help="Folder for the gold files (created if missing).")
     @click.option("--accept-predictions", is_flag=True,
                   help="Use a task's prediction when it has no annotation (default: skip the task).")

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
+_OBJECT_REPR = re.compile(r"\s*'?<[\w.]+ object at 0x[0-9a-fA-F]+>'?")
+
+
+def stable_message(message: str) -> str:
+    """An error message without a Python object's address ("<_io.BytesIO object at 0x7f...>",
+    which libraries put in theirs): the same input gives the same message in every run."""
+    return _OBJECT_REPR.sub("", message)
+
+
 class LoadError(Exception):
     """A file that cannot be turned into text; the message names the file."""
 
     def __init__(self, source: str, message: str):
+        message = stable_message(message)
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
@@ -30,7 +41,10 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused, not half-read
+MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused, not half-read; the text is held to as many characters
+DOCX_MAX_EXPANDED = 100 * 1024 * 1024  # the parts of a DOCX, expanded: at most this, and docx_parts_limit()
+DOCX_BASE_PARTS = 10 * 1024 * 1024  # styles, themes, settings: about 1 MB in an empty document from Word
+DOCX_MAX_MEMBERS = 10_000
 
 
 def nfc(text: str) -> str:
@@ -41,16 +55,23 @@ def decode_text(data: bytes, source: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is a LoadError naming the byte offset."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         try:
-            return data.decode("utf-16")
+            return _not_blank(data.decode("utf-16"), source)
         except UnicodeDecodeError as e:
             raise LoadError(source, f"undecodable UTF-16 at byte {e.start}") from None
     nul = data.find(b"\x00")
     if nul >= 0:
         raise LoadError(source, f"binary data (NUL byte at byte {nul}), not text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise LoadError(source, f"not valid UTF-8: undecodable byte 0x{data[e.start]:02x} at byte {e.start}") from None
+    return _not_blank(text, source)
+
+
+def _not_blank(text: str, source: str) -> str:
+    if not text.strip():
+        raise LoadError(source, "empty file (nothing but a byte order mark and white space)")
+    return text
 
 
 def load_txt(data: bytes, source: str) -> Loaded:
@@ -106,12 +127,41 @@ def _docx_table_lines(table, Paragraph, Table) -> list[str]:
     return lines
 
 
-def load_docx(data: bytes, source: str) -> Loaded:
-    """Paragraphs and tables of the body in reading order, one paragraph or table row per line."""
+def check_docx_size(data: bytes, source: str, limit: int = DOCX_MAX_EXPANDED) -> None:
+    """Before python-docx expands anything: LoadError when the parts of the package declare more
+    than `limit` bytes in all (a "zip bomb": 1 MB that expands to 400 MB of XML) or too many
+    parts. zipfile never expands a part past its declared size (a part that lies about it fails
+    its CRC check instead), so the declared sizes bound what is expanded."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
+        raise LoadError(source, f"not a readable DOCX file (not a ZIP package: {e})") from None
+    if len(members) > DOCX_MAX_MEMBERS:
+        raise LoadError(source, f"not a DOCX file one can read: {len(members)} parts (limit {DOCX_MAX_MEMBERS})")
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        biggest = max(members, key=lambda m: m.file_size)
+        raise LoadError(source, f"too large: its parts expand to {total} bytes ({biggest.filename}: "
+                                f"{biggest.file_size}) from {len(data)}; the limit is {limit} (see --max-bytes)")
+
+
+def docx_parts_limit(max_chars: int) -> int:
+    """What the parts of a DOCX may expand to for a text of at most max_chars characters: the
+    XML around the text (about 5 bytes a character) and the parts every document has."""
+    return min(DOCX_MAX_EXPANDED, DOCX_BASE_PARTS + 5 * max_chars)
+
+
+def load_docx(data: bytes, source: str, max_chars: int = MAX_BYTES) -> Loaded:
+    """Paragraphs and tables of the body in reading order, one paragraph or table row per line.
+    The package is checked first (check_docx_size, docx_parts_limit)."""
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_docx_size(data, source, docx_parts_limit(max_chars))
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # not a zip, no word/document.xml, broken XML ...
@@ -179,7 +229,9 @@ def load_pdf(data: bytes, source: str) -> Loaded:
         pages = _reflow(pages, scanned)
         warnings = _ocr_warnings(results, len(pages), ocr.DPI)
     if not any(_usable(t) for t in pages):
-        raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s)")
+        failed = [f"page {r.number}: {r.error}" for r in results if r.error] if scanned else []
+        why = f" ({'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})" if failed else ""
+        raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s){why}")
     return Loaded(text=nfc("\n".join(pages)), title=real_title(title), warnings=warnings)
 
 
@@ -258,11 +310,16 @@ LOADERS = {".txt": load_txt, ".text": load_txt, ".md": load_txt, ".html": load_h
            ".docx": load_docx, ".pdf": load_pdf, **{suffix: load_image for suffix in IMAGE_SUFFIXES}}
 
 
-def load_bytes(data: bytes, source: str, suffix: str) -> Loaded:
+def load_bytes(data: bytes, source: str, suffix: str, max_chars: int = MAX_BYTES) -> Loaded:
+    """The text of a file's bytes, by its suffix; a text longer than max_chars characters (a
+    compressed DOCX or PDF expands) is a LoadError naming the limit (--max-bytes in a batch)."""
     loader = LOADERS.get(suffix.lower(), load_txt)
     if not data.strip():
         raise LoadError(source, "empty file")
-    loaded = loader(data, source)
+    loaded = load_docx(data, source, max_chars) if loader is load_docx else loader(data, source)
+    if len(loaded.text) > max_chars:
+        raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
+                                f"(limit {max_chars}, see --max-bytes)")
     if "\x00" in loaded.text:  # a PDF's text layer or a cell can hold NUL characters: no text has them
         loaded.text = loaded.text.replace("\x00", "")
         loaded.warnings.append("NUL characters removed from the text")

@@ -21,6 +21,10 @@ ENGINE = "Tesseract"
 LANG = "vie"
 PAGE_TIMEOUT = 300  # seconds for one page before it is given up (a warning, not the document)
 DPI = 200  # PDF pages are rendered at this resolution (benchmarks/bench_ocr.py measures the cost)
+# A PDF page is rendered only if it makes at most this many pixels at DPI (Pillow's own limit for
+# an image file: about 89 million, an A0 sheet at 200 dpi is 62 million); Pillow's check does not
+# guard pdfium's renderer, so a 435-byte PDF with a 14400 pt square page would take gigabytes.
+MAX_PAGE_PIXELS = 89_478_485
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-vie"
 _JOBS: int | None = None  # set by the batch engine so that its workers share the cores
 # Environment: NSCL_TESSERACT names the tesseract command (default: `tesseract` on PATH);
@@ -180,6 +184,8 @@ def ocr_pages(images: Iterable[tuple[int, Callable[[], object]]]) -> list[PageTe
         for number, make in images:
             try:
                 image = make()
+            except PageError as e:  # a page over the pixel budget ...
+                pending.append((number, None, str(e)))
             except Exception as e:  # a damaged embedded image, an undecodable frame ...
                 pending.append((number, None, f"unreadable page image ({type(e).__name__}: {e})"))
             else:
@@ -208,6 +214,7 @@ def ocr_pdf_pages(data: bytes, numbers: list[int], dpi: int | None = None) -> li
             def make():
                 page = pdf[number - 1]
                 try:
+                    check_page_pixels(number, *page.get_size(), dpi)
                     return page.render(scale=dpi / 72, grayscale=True).to_pil()
                 finally:
                     page.close()
@@ -216,6 +223,14 @@ def ocr_pdf_pages(data: bytes, numbers: list[int], dpi: int | None = None) -> li
         return ocr_pages((n, page_image(n)) for n in numbers)
     finally:
         pdf.close()
+
+
+def check_page_pixels(number: int, width_pt: float, height_pt: float, dpi: int) -> None:
+    """PageError naming the page when rendering it at dpi would make more than MAX_PAGE_PIXELS."""
+    w, h = round(width_pt * dpi / 72), round(height_pt * dpi / 72)
+    if w * h > MAX_PAGE_PIXELS:
+        raise PageError(f"not rendered: the page is {width_pt:.0f} x {height_pt:.0f} pt, {w} x {h} pixels at {dpi} dpi, "
+                        f"over the limit of {MAX_PAGE_PIXELS} pixels")
 
 
 def open_image(data: bytes):

@@ -1,5 +1,6 @@
 """What every command shares: --quiet/--verbose, messages on stderr, progress bars on a
-terminal, and outputs where "-" means stdout. The output-path check itself is paths.check_output."""
+terminal, and outputs where "-" means stdout. The output policy itself (checks, whole-file
+writes) is paths.py."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +9,7 @@ from typing import IO, Iterator
 
 import click
 
-from .paths import check_output
+from .paths import check_output, replacing
 
 
 def _set(ctx, param, value):
@@ -92,17 +93,15 @@ def progress(total: int | None, label: str, enabled: bool = True) -> Iterator[_B
 
 @contextmanager
 def output(path: str | None, *, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
-    """The stream to write: stdout for None or "-", else the file (checked first by check_output)."""
+    """The stream to write: stdout for None or "-", else the file, written whole or not at all
+    (paths.replacing; the command has checked it with its inputs by check_output first)."""
     if path is None or path == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
     check_output(path)
-    try:
-        with open(path, "w", encoding=encoding, newline=newline) as f:
-            yield f
-    except OSError as e:  # a full disk, a folder removed meanwhile ...
-        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+    with replacing(path, encoding=encoding, newline=newline) as f:
+        yield f
 
 
 def wrote(path: str | None, what: str = "") -> None:

@@ -542,8 +542,8 @@ def report_command(db, output, merged):
     from ..outputs.paths import check_output
     from ..store import StoreError, connect, default_db_path, snapshot
 
-    check_output(output)
     path = Path(db) if db else default_db_path()
+    check_output(output, db=path)
     conn = connect(path, create=False)  # read-only
     try:
         with snapshot(conn):  # one state of the store, even while an ingest commits

@@ -454,7 +454,8 @@ def show_command(file, out_path, gold_path, doc_id):
     from ..outputs.console import output, wrote
     from ..outputs.paths import check_output
 
-    check_output(out_path)
+    gold_files = sorted(Path(gold_path).glob("*.json")) if gold_path and Path(gold_path).is_dir() else [gold_path]
+    check_output(out_path, inputs=[file, *gold_files])
     items = load_documents(file)
     if doc_id is not None:
         chosen = [d for d in items if d.doc_id == doc_id]
@@ -487,5 +488,6 @@ def notebook_view(doc: Document) -> str:
     if doc.text is None:
         return f"<pre>{html.escape(doc.model_dump_json(indent=1, by_alias=True))}</pre>"
     page = render_review(doc)
+    # sandboxed as the picker's frame is: the page's own script runs, but with no access to the notebook
     return (f'<iframe title="nscl-extract review of {html.escape(doc.doc_id)}" srcdoc="{html.escape(page)}" '
-            'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
+            'sandbox="allow-scripts" style="width:100%;height:640px;border:1px solid #ccc"></iframe>')

@@ -14,19 +14,38 @@ from ..mentions.standards import extract_standards
 from ..mentions.tables import table_values
 from ..load.entities import decoded_view, map_back
 from ..load.furniture import furniture_spans
-from ..load.loaders import Loaded, load
-from ..schema import Amount, Document, Quantity
+from ..load.loaders import LoadError, Loaded, load
+from ..schema import Amount, Document, Quantity, safe_doc_id
+from ..text.numbers import ascii_digit_view
 from ..text.spans import Taken
 
 
 def doc_id_for(source: str) -> str:
-    return "stdin" if source in ("-", "<stdin>") else Path(source).stem
+    """The doc_id of an input: its file stem, NFC (schema.safe_doc_id). LoadError naming the
+    file when the stem cannot be one ("..txt" ...)."""
+    if source in ("-", "<stdin>"):
+        return "stdin"
+    try:
+        return safe_doc_id(Path(source).stem)
+    except ValueError as e:
+        raise LoadError(source, f"its file name cannot be a doc_id: {e}") from None
 
 
 def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: str | None = None,
                  published: str | None = None, warnings: list[str] | None = None,
                  with_indicators: bool = True) -> Document:
-    """Extract every mention (and indicator) from NFC text. Pure: same text, same Document."""
+    """Extract every mention (and indicator) from NFC text. Pure: same text, same Document.
+
+    Only ASCII digits are numbers: the extractors read a copy in which any other decimal digit
+    (one of a newer Unicode block matches \\d but is no number to float()) is a letter, and
+    every span's text is taken back from the document's own text."""
+    digits = ascii_digit_view(text)
+    if digits != text:
+        doc = extract_text(digits, doc_id, source, title=title, published=published, warnings=warnings,
+                           with_indicators=with_indicators)
+        doc = map_back(doc, text, list(range(len(text) + 1)))
+        doc.text = text
+        return doc
     view = decoded_view(text)
     if view is None:
         return _extract(text, doc_id, source, title, published, warnings, with_indicators)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..schema import Comparator
+from ..schema import Comparator, DocId, doc_id_key
 
 
 def _strict_number(v: Any) -> float:
@@ -158,7 +158,7 @@ class GoldIndicator(_Strict):
 
 
 class GoldDocument(_Strict):
-    doc_id: str = Field(min_length=1)
+    doc_id: DocId
     province: Optional[str] = None
     plan: Optional[str] = None
     published: Optional[str] = None
@@ -274,12 +274,11 @@ def load_gold(gold_dir: str | Path) -> list[GoldDocument]:
 
 
 def find_document(corpus_dir: str | Path, doc_id: str) -> list[Path]:
-    """Files in corpus_dir named <doc_id>.<suffix> (normally exactly one)."""
-    return sorted(p for p in Path(corpus_dir).glob(f"{_glob_escape(doc_id)}.*") if p.is_file() and p.stem == doc_id)
-
-
-def _glob_escape(s: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", s)
+    """Files in corpus_dir named <doc_id>.<suffix> (normally exactly one). Names are compared in
+    NFC, as doc_ids are: a decomposed file name (macOS writes them) is the same document."""
+    doc_id = unicodedata.normalize("NFC", doc_id)
+    return sorted(p for p in Path(corpus_dir).iterdir()
+                  if p.suffix and unicodedata.normalize("NFC", p.stem) == doc_id and p.is_file())
 
 
 def check_gold(gold_dir: str | Path, corpus_dir: str | Path) -> list[str]:
@@ -297,11 +296,13 @@ def check_gold(gold_dir: str | Path, corpus_dir: str | Path) -> list[str]:
         except GoldFileError as e:
             problems.append(str(e))
             continue
-        if gold.doc_id != path.stem:
+        if gold.doc_id != unicodedata.normalize("NFC", path.stem):
             problems.append(f"{path}: doc_id {gold.doc_id!r} differs from the file name {path.stem!r}")
-        if gold.doc_id in seen:
-            problems.append(f"{path}: doc_id {gold.doc_id!r} already used by {seen[gold.doc_id]}")
-        seen.setdefault(gold.doc_id, path)
+        key = doc_id_key(gold.doc_id)
+        if key in seen:
+            problems.append(f"{path}: doc_id {gold.doc_id!r} is that of {seen[key]} (doc_ids that differ only in "
+                            "case or Unicode form are one document)")
+        seen.setdefault(key, path)
         if gold.province is not None and province_2025(gold.province) is None:
             problems.append(f"{path}: province {gold.province!r} is not a known province name "
                             "(add an alias to rules/provinces.yml if it is one)")

@@ -143,8 +143,30 @@ def _check_file(path: Path) -> bool:
     return True
 
 
+def _schema_statements() -> list[str]:
+    """SCHEMA_SQL one statement at a time (a comment may hold a semicolon)."""
+    statements, current = [], ""
+    for line in SCHEMA_SQL.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
+
+
+def _our_columns() -> dict[str, set[str]]:
+    mem = sqlite3.connect(":memory:")
+    for statement in _schema_statements():
+        mem.execute(statement)
+    cols = {t: {r[1] for r in mem.execute(f"PRAGMA table_info({t})")} for t in OUR_TABLES}
+    mem.close()
+    return cols
+
+
 def _check_ours(conn: sqlite3.Connection, path: Path) -> str:
-    """'ours', 'legacy' (our tables, made before the marks) or 'new' (no tables); refuses the rest."""
+    """'ours', 'legacy' (our tables, made before the marks), 'partial' (some of our tables and
+    nothing else: a creation cut off by an older version, on a full disk) or 'new' (no tables);
+    refuses the rest."""
     app = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -155,8 +177,10 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> str:
         return "ours"
     if app == 0 and not tables:
         return "new"
-    if app == 0 and OUR_TABLES <= tables <= OUR_TABLES | {"sqlite_sequence"}:
-        return "legacy"
+    if app == 0 and tables - {"sqlite_sequence"} and tables <= OUR_TABLES | {"sqlite_sequence"}:
+        ours = _our_columns()
+        if all({r[1] for r in conn.execute(f"PRAGMA table_info({t})")} <= ours[t] for t in tables & OUR_TABLES):
+            return "legacy" if OUR_TABLES <= tables else "partial"
     names = ", ".join(sorted(tables)[:5]) or "none"
     raise StoreError(f"{path}: not an nscl-extract store (another program's SQLite database: "
                      f"application_id {app}, tables {names}); refusing to touch it")
@@ -196,6 +220,10 @@ def connect(path: str | os.PathLike, create: bool = True, make_folder: bool = Fa
     if not create and kind == "new":
         conn.close()
         raise StoreError(f"{path}: holds no nscl-extract store yet: run 'nscl-extract ingest' first")
+    if not create and kind == "partial":
+        conn.close()
+        raise StoreError(f"{path}: a store whose creation was cut off (a full disk?): "
+                         "'nscl-extract ingest' completes it")
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         if create:
@@ -219,12 +247,15 @@ def _open(path: Path, create: bool, immutable: bool = False) -> sqlite3.Connecti
 
 
 def _prepare(conn: sqlite3.Connection, kind: str) -> None:
-    """Make or upgrade our tables and marks (only in a file that is ours, new or legacy)."""
+    """Make, complete or upgrade our tables and marks (only in a file that is ours, new, legacy
+    or partial), in one transaction: a creation cut off (a full disk) leaves no half of it."""
     conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while a batch is ingested
     if kind == "ours" and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
         return
-    conn.executescript(SCHEMA_SQL)
-    with conn:
+    conn.execute("BEGIN IMMEDIATE")  # DDL too: sqlite3 would run each CREATE in its own commit
+    try:
+        for statement in _schema_statements():
+            conn.execute(statement)
         columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
         if "origin" not in columns:  # a store made before doc_id was tied to one file
             conn.execute("ALTER TABLE documents ADD COLUMN origin TEXT")
@@ -232,6 +263,10 @@ def _prepare(conn: sqlite3.Connection, kind: str) -> None:
         conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS documents_doc_id_key ON documents(doc_id)")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 @contextmanager
@@ -522,15 +557,17 @@ def document_rows(doc: Document) -> list[dict]:
 
 def format_rows(rows: list[dict], fmt: str, excel: bool = False) -> str:
     """rows as json, csv (booleans true/false; excel=True starts with a UTF-8 BOM so that Excel
-    reads Vietnamese right) or an aligned table."""
+    reads Vietnamese right, and no text cell is a formula: outputs.excel) or an aligned table."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         w.writerow(QUERY_COLUMNS)
+        from ..outputs.excel import excel_cell
+
         for r in rows:
-            w.writerow([_cell(r, c) for c in QUERY_COLUMNS])
+            w.writerow([excel_cell(_cell(r, c)) if excel else _cell(r, c) for c in QUERY_COLUMNS])
         return ("\ufeff" if excel else "") + buf.getvalue()
     # table: the columns an analyst scans, long text clipped
     cols = [("doc_id", 24), ("province", 18), ("kind", 6), ("value", 8), ("value_max", 9), ("unit", 20),
@@ -586,7 +623,7 @@ def ingest_command(inputs, db):
 
     path = Path(db) if db else default_db_path()
     if db:
-        check_output(db, "--db")
+        check_output(db, "--db", inputs=inputs)
     files = [i for i in inputs if not i.lower().endswith(".jsonl")]
     n_files = len(expand_inputs(files))
     if not n_files and len(files) == len(inputs):
@@ -622,7 +659,8 @@ def ingest_command(inputs, db):
 @click.option("--kind", type=click.Choice(["target", "result"]))
 @click.option("--doc", "doc", metavar="DOC_ID|SOURCE", help="Only this document (its doc_id or source path).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel.")
+@click.option("--excel", is_flag=True, help="With --format csv: a UTF-8 BOM and CRLF lines, for Excel; no cell "
+                                                                  "is a formula (a leading apostrophe).")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help='Write here ("-": stdout, the default).')
 def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path):
     """List stored indicators, filtered by province, year, standard, kind and document."""
@@ -631,8 +669,8 @@ def query_command(db, province, year, standard, kind, doc, fmt, excel, out_path)
 
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
-    check_output(out_path)
     path = Path(db) if db else default_db_path()
+    check_output(out_path, db=path)
     conn = connect(path, create=False)
     try:
         with snapshot(conn):

@@ -215,10 +215,15 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
 
 
 def error_line(source: str, error: str) -> str:
+    from ..load.loaders import stable_message
     from ..pipeline import doc_id_for
     from ..schema import ErrorRecord
 
-    rec = ErrorRecord(doc_id=doc_id_for(source), source=source, error=error)
+    try:
+        doc_id = doc_id_for(source)
+    except LoadError:  # the file name is no doc_id: the error says so; the record keeps the stem
+        doc_id = Path(source).stem
+    rec = ErrorRecord(doc_id=doc_id, source=source, error=stable_message(error))
     return dumps(rec.model_dump(mode="json"))
 
 
@@ -233,10 +238,7 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
     try:
         with _alarm(time_limit):
             data = _read_limited(path or source, max_bytes)
-            loaded = load_bytes(data, source, Path(source).suffix)
-            if len(loaded.text) > max_bytes:
-                raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
-                                        f"(limit {max_bytes}, see --max-bytes)")
+            loaded = load_bytes(data, source, Path(source).suffix, max_chars=max_bytes)
             doc = extract_loaded(loaded, source)
             return source, dumps(doc.to_json_dict(with_text=with_text)), True
     except TimeLimitExceeded:
@@ -249,8 +251,25 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
         return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": ")), False
 
 
+_WARM = threading.Lock()
+_warmed = False
+
+
+def _warm_once() -> None:
+    """Load the models once per process before the first document: a Dask worker may run tasks
+    in several threads, and underthesea's lazy loading is not safe to race."""
+    global _warmed
+    with _WARM:
+        if not _warmed:
+            from ..pipeline import warm_up
+
+            warm_up()
+            _warmed = True
+
+
 def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool,
                   time_limit: float | None = None) -> list[Result]:
+    _warm_once()
     return [process_one(source, max_bytes, with_text, path, time_limit) for source, path in items]
 
 
@@ -276,16 +295,16 @@ def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> No
     from ..load.ocr import set_jobs
 
     set_jobs(ocr_jobs)  # the workers share the cores for OCR threads
-    conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
-    while True:
-        try:
+    try:
+        conn.send(None)  # ready: start-up (imports in a fresh process) is no document's time
+        while True:
             task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        i, source = task
-        conn.send((i, process_one(source, max_bytes, with_text)))
+            if task is None:
+                return
+            i, source = task
+            conn.send((i, process_one(source, max_bytes, with_text)))
+    except (EOFError, OSError):  # the batch is gone (killed, its pipe closed): nothing to say
+        return
 
 
 def _pool_context():
@@ -329,22 +348,23 @@ class _Worker:
 def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
               with_text: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT,
               warn: Callable[[str], None] | None = None) -> Iterator[Result]:
-    """In this process (workers <= 1) or in worker processes, results in input order.
+    """In this process (workers <= 1 without a time limit) or in worker processes, results in
+    input order.
 
     Each worker holds one document at a time and at most workers * 4 results wait for their
     turn, so memory stays flat for any number of inputs. A worker that takes longer than
     time_limit on a document is killed and replaced, the document gets an error record naming
-    the limit (in this process the limit is an alarm). A worker that dies (killed, out of
-    memory) is replaced and its document retried once; a document that kills a worker twice
-    gets an error record. Workers die with the batch (parent-death signal).
+    the limit. With a time limit the documents run in a worker process even for workers=1: an
+    alarm in this process cannot stop a long call into C (a parser, a thread pool waiting for
+    Tesseract). A worker that dies (killed, out of memory) is replaced and its document
+    retried once; a document that kills a worker twice gets an error record. Workers die with
+    the batch (parent-death signal).
     """
-    if workers <= 1 or len(sources) <= 1:
-        if time_limit and sources:
-            from ..pipeline import warm_up
-
-            warm_up()  # loading the models is no document's time
+    if not time_limit and (workers <= 1 or len(sources) <= 1):
         for s in sources:
-            yield process_one(s, max_bytes, with_text, time_limit=time_limit)
+            yield process_one(s, max_bytes, with_text)
+        return
+    if not sources:
         return
 
     from multiprocessing.connection import wait
@@ -640,18 +660,26 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
     """{source: error} for the inputs whose doc_id (the file stem, SPEC's document id and the
     gold key) is already held by an earlier input in sorted order or by a line of the output
     being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
-    error record, so one output never has two documents under one doc_id."""
+    error record, so one output never has two documents under one doc_id. Two doc_ids that
+    differ only in case or Unicode form ("Plan", "plan") are one (schema.doc_id_key)."""
     from ..pipeline import doc_id_for
+    from ..schema import doc_id_key
 
-    owner = dict(taken or {})
+    owner = {doc_id_key(d): (d, s) for d, s in (taken or {}).items()}
     clashes = {}
     for s in sources:
-        d = doc_id_for(s)
-        if d in owner and real(owner[d]) != real(s):
-            clashes[s] = (f"doc_id {d!r} is already taken by {owner[d]}: two files with the same stem cannot "
+        try:
+            d = doc_id_for(s)
+        except LoadError:
+            continue  # its own error record says why
+        k = doc_id_key(d)
+        if k in owner and real(owner[k][1]) != real(s):
+            held, by = owner[k]
+            same = "" if held == d else f" as {held!r} (doc_ids that differ only in case or Unicode form are one)"
+            clashes[s] = (f"doc_id {d!r} is already taken by {by}{same}: two files with the same stem cannot "
                           "share one output (doc_id is the stem, the gold key); rename one or batch it separately")
         else:
-            owner.setdefault(d, s)
+            owner.setdefault(k, (d, s))
     return clashes
 
 
@@ -815,15 +843,13 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
     """
     from ..outputs.paths import check_output
 
-    check_output(output)
+    check_output(output, inputs=inputs)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
     from ..outputs.console import quiet, warn
-    from ..outputs.paths import check_output
 
-    check_output(output)
     if output == "-" and resume:
         raise click.UsageError("--resume needs an output file, not -")
     if progress is None:

@@ -86,6 +86,8 @@ def records(fp: IO[bytes] | Iterable[bytes]) -> Iterator[Record]:
             return
         except jsonlines.InvalidLineError as e:
             value, error = None, _why(e)
+        except RecursionError:
+            value, error = None, "JSON nested too deeply"
         n += 1
         raw = seen[0]
         if error is not None and not raw.strip():

@@ -20,6 +20,18 @@ NUM = NUM_BEFORE + NUM_BODY + NUM_AFTER
 SP = r"[ \t\u00a0]"
 
 
+_OTHER_DIGITS = regex.compile(r"[^\P{Nd}0-9]")
+NOT_A_DIGIT = "\u02bc"  # a letter (modifier letter apostrophe): glued to a number, it stops the match
+
+
+def ascii_digit_view(text: str) -> str:
+    """text with every decimal digit that is not ASCII replaced by NOT_A_DIGIT (same length, so
+    offsets hold): only 0-9 are numbers, and no extractor meets a digit float() cannot read."""
+    if text.isascii() or not _OTHER_DIGITS.search(text):
+        return text
+    return _OTHER_DIGITS.sub(NOT_A_DIGIT, text)
+
+
 def data() -> dict:
     return rules.load("numbers")
 

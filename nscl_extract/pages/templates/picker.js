@@ -20,7 +20,8 @@
       r.classList.toggle('hidden', q !== '' && r.textContent.toLowerCase().indexOf(q) < 0);
     });
   });
-  var wanted = decodeURIComponent(location.hash.slice(1));
+  var wanted = '';
+  try { wanted = decodeURIComponent(location.hash.slice(1)); } catch (e) { /* a malformed #hash: the first row */ }
   var rows = Array.prototype.slice.call(document.querySelectorAll('#picker tr[data-page]'));
   var first = rows.filter(function (r) { return r.getAttribute('data-doc') === wanted; })[0] || rows[0];
   if (first) pick(first);
