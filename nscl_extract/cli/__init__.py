@@ -21,9 +21,10 @@ def cli():
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help='Write here instead of stdout ("-": stdout).')
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "xlsx", "table"]), default=None,
               help="json: one object (a list for several files); jsonl: one line per document; csv: one row per "
-                   "indicator (the columns of 'query --format csv'); table: indicators aligned for reading. "
+                   "indicator (the columns of 'query --format csv'); xlsx: the same rows as an Excel sheet (needs "
+                   "-o FILE.xlsx and pip install 'nscl-extract[pandas]'); table: indicators aligned for reading. "
                    "Default: json for one file, jsonl for several.")
 @click.option("--excel", is_flag=True, help="With --format csv: start with a UTF-8 BOM and end lines with CRLF, so "
                                             "that Excel shows Vietnamese right.")
@@ -36,6 +37,9 @@ def extract(files, out_path, fmt, excel, no_text, table):
     fmt = "table" if table else fmt or ("json" if len(files) == 1 else "jsonl")
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
+    from ..store import check_xlsx_output
+
+    check_xlsx_output(fmt, out_path)
     check_output(out_path)
     docs, failed = [], 0
     with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
@@ -49,6 +53,19 @@ def extract(files, out_path, fmt, excel, no_text, table):
             bar.advance()
     if not docs:  # every file failed, each already named in its own error line
         sys.exit(1)
+    if fmt == "xlsx":
+        from ..store import document_rows, write_xlsx
+
+        write_xlsx([r for d in docs for r in document_rows(d)], out_path)
+    else:
+        _write_documents(docs, fmt, out_path, excel, no_text, several=len(files) > 1)
+    wrote(out_path, f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+    if failed:
+        warn(f"{failed} of {len(files)} files failed")
+        raise SystemExit(1)
+
+
+def _write_documents(docs, fmt, out_path, excel, no_text, several):
     with output(out_path, newline="" if fmt == "csv" else None) as out:
         if fmt == "table":
             from ..pages.table import indicator_table
@@ -65,12 +82,8 @@ def extract(files, out_path, fmt, excel, no_text, table):
             stream_writer(out).write_all(d.to_json_dict(with_text=not no_text) for d in docs)
         else:
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
-            payload = dicts[0] if len(files) == 1 else dicts
+            payload = dicts if several else dicts[0]
             out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    wrote(out_path, f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
-    if failed:
-        warn(f"{failed} of {len(files)} files failed")
-        raise SystemExit(1)
 
 
 # --- commands defined in their own modules (one line each) ---

@@ -830,7 +830,7 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
                             warn=warn,
                             on_result=(lambda r: click.echo(r[1])) if scratch else None)
     if not summary.total:
-        click.echo(f"error: no input documents in {' '.join(inputs)} (.txt .html .htm .docx .pdf)", err=True)
+        click.echo(f"error: no input documents in {' '.join(inputs)} ({' '.join(BATCH_SUFFIXES)})", err=True)
         sys.exit(1)
     finish(summary, "stdout" if output == "-" else output, f" (see the error records in {output})")
 
