@@ -17,7 +17,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -234,22 +234,6 @@ def _horizon(text: str, period: tuple[int, int]) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
-def _doc_periods(rows: list[tuple[int, int, int]], title: Optional[str]) -> list[tuple[int, int]]:
-    """Distinct periods of a document, the plan's own first: the one its title names, else the
-    most mentioned (ties: the first mentioned)."""
-    counts = Counter((f, t) for f, t, _ in rows)
-    first = {}
-    for f, t, pos in rows:
-        first.setdefault((f, t), pos)
-    in_title = []
-    if title:
-        for f, t in counts:
-            if re.search(rf"{f}\s*[-–—]\s*{t}", title):
-                in_title.append((f, t))
-    ordered = sorted(counts, key=lambda p: (p not in in_title, -counts[p], first[p]))
-    return ordered
-
-
 def _target_key(plan_or_doc: str, r: dict) -> tuple:
     from ..scoring.score import syllables, unit_key
 
@@ -258,7 +242,7 @@ def _target_key(plan_or_doc: str, r: dict) -> tuple:
 
 
 def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
-    from ..store import query_indicators
+    from ..store import document_periods, query_indicators
 
     docs: dict[str, DocInfo] = {}
     texts: dict[str, str] = {}
@@ -277,7 +261,7 @@ def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
         periods[rowid_to_doc[r["doc"]]].append((int(f["from"]), int(f["to"]), r["start"]))
     for doc_id, rows in periods.items():
         d = docs[doc_id]
-        d.periods = _doc_periods(rows, d.title)
+        d.periods = document_periods(rows, d.title)
         d.horizon = _horizon(texts[doc_id], d.periods[0])
     # Budgets: the amounts whose role is "budget" (nscl_extract/mentions/amount_roles.py), never GRDP,
     # revenue or investment figures; documents stored before amounts had a role show none.
