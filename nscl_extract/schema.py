@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_ID = "nscl-extract/1"
 
@@ -131,6 +131,16 @@ class Document(BaseModel):
     standards: list[Standard] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_an_error_record(cls, data):
+        # {"doc_id", "source", "error"} would otherwise validate as an empty Document, and a
+        # failed file would pass for one with nothing in it
+        if isinstance(data, dict) and "error" in data and "schema" not in data:
+            raise ValueError(f"an error record (the file failed: {data['error']}), not a Document; "
+                             "read it as ErrorRecord (nscl_extract.read_jsonl gives both apart)")
+        return data
 
     def to_json_dict(self, with_text: bool = True) -> dict:
         data = self.model_dump(mode="json", by_alias=True, exclude={"text"} if not with_text else None)
