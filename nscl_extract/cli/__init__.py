@@ -11,7 +11,22 @@ from ..load.loaders import LoadError
 from ..outputs.paths import check_output
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; Ctrl-C in any command ends it with one line (what was written, how to
+    go on: outputs.console.when_interrupted), no traceback, and exit status 130."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from ..outputs.console import INTERRUPTED_EXIT, interrupted_line
+
+            # after the terminal's "^C", on a line of its own
+            click.echo(("\n" if sys.stderr.isatty() else "") + interrupted_line(), err=True)
+            sys.exit(INTERRUPTED_EXIT)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nscl-extract")
 def cli():
     """Extract grounded targets, citations, dates, quantities and standards from Vietnamese NSCL documents."""

@@ -704,7 +704,7 @@ def ingest_command(inputs, db):
     input failed or there was nothing to ingest.
     """
     from .batch import BATCH_SUFFIXES, expand_inputs, finish
-    from ..outputs.console import detail, fail, progress, warn
+    from ..outputs.console import detail, fail, progress, warn, when_interrupted
     from ..outputs.paths import check_output
 
     path = Path(db) if db else default_db_path()
@@ -716,12 +716,18 @@ def ingest_command(inputs, db):
         fail(f"nothing to ingest: no {' '.join(BATCH_SUFFIXES)} file in {' '.join(inputs)}")
     conn = connect(path, make_folder=not db)
 
+    stored = [0]
+
     def done(outcome: str, doc: Document | None) -> None:
         if doc is not None and outcome in ("added", "replaced"):
             click.echo(f"{outcome}\t{doc.doc_id}\t{doc.source}")
+            stored[0] += 1
         elif outcome == "unchanged":
             detail("unchanged: a document already stored")
         bar.advance()
+
+    when_interrupted(lambda: f"interrupted: {stored[0]} document(s) stored in {path} in this run, each one whole; "
+                             f"run the same command again to go on (what is stored is skipped as unchanged)")
 
     try:
         with progress(n_files if len(files) == len(inputs) else None, "ingesting") as bar:

@@ -265,7 +265,10 @@ def _die_with_parent() -> None:
 
 
 def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> None:
-    """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it."""
+    """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it.
+    Ctrl-C is the batch's to handle (it reaches every process of the terminal's group): a worker
+    ignores it and is stopped by the batch, without a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     from ..load.ocr import set_jobs
 
@@ -814,7 +817,7 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
-    from ..outputs.console import quiet, warn
+    from ..outputs.console import command_line, quiet, warn, when_interrupted
     from ..outputs.paths import check_output
 
     check_output(output)
@@ -822,13 +825,30 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
         raise click.UsageError("--resume needs an output file, not -")
     if progress is None:
         progress = sys.stderr.isatty() and not quiet()
+    written = [0]
+
+    def interrupted() -> str:
+        if output == "-":
+            return (f"interrupted: {written[0]} document line(s) written to stdout; --resume needs an output "
+                    "file: run the batch with -o FILE, then FILE --resume finishes it after an interrupt")
+        if not written[0]:
+            return f"interrupted before the first document was written; {output} left as it was"
+        return (f"interrupted: {written[0]} document(s) written to {output} in this run, every line complete; "
+                f"finish with: {command_line('--resume')}")
+
+    def on_result(r) -> None:
+        if output == "-":
+            click.echo(r[1])
+        written[0] += 1
+
+    when_interrupted(interrupted)
     # "-": each line goes to stdout as it comes; the JSONL file is scratch in a temporary folder
     with tempfile.TemporaryDirectory() if output == "-" else contextlib.nullcontext() as scratch:
         target = os.path.join(scratch, "batch.jsonl") if scratch else output
         summary = run_batch(inputs, target, workers=workers, resume=resume, with_text=not no_text, engine=engine,
                             scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
-                            warn=warn,
-                            on_result=(lambda r: click.echo(r[1])) if scratch else None)
+                            warn=warn, on_result=on_result)
+    when_interrupted(None)
     if not summary.total:
         click.echo(f"error: no input documents in {' '.join(inputs)} ({' '.join(BATCH_SUFFIXES)})", err=True)
         sys.exit(1)
