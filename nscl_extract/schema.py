@@ -62,9 +62,10 @@ class Amount(Span):
     comparator: Comparator = "eq"
     currency: str = "VND"
     per: Optional[str] = None
-    # Not in SPEC: the plan's own "budget" or an "economic" figure (GRDP, revenue ...); None when
-    # the words around it say neither (nscl_extract/mentions/amount_roles.py, docs/annotation.md).
-    role: Optional[Literal["budget", "economic"]] = None
+    # Not in SPEC: the plan's own "budget", the "investment" capital of projects, a "loan", a
+    # "revenue", or another "economic" figure (GRDP ...); None when the words around it say none
+    # of these (nscl_extract/mentions/amount_roles.py, docs/annotation.md).
+    role: Optional[Literal["budget", "economic", "investment", "loan", "revenue"]] = None
 
 
 class Standard(Span):

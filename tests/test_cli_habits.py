@@ -335,7 +335,7 @@ def test_report_budget_column_takes_only_budgets(chromium, tmp_path):
     db = tmp_path / "nscl.db"
     assert run("ingest", src, db=db).returncode == 0
     data = json.loads(run("extract", src).out)
-    assert [(a["value"], a["role"]) for a in data["amounts"]] == [(349505e9, "economic"), (21000e9, "economic"),
+    assert [(a["value"], a["role"]) for a in data["amounts"]] == [(349505e9, "economic"), (21000e9, "revenue"),
                                                                    (1.2e9, "budget")]
     conn = store.connect(db, create=False)
     try:
