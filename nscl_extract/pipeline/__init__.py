@@ -13,7 +13,7 @@ from ..mentions.quantities import extract_counts, extract_percentages
 from ..mentions.standards import extract_standards
 from ..mentions.tables import table_values
 from ..load.entities import decoded_view, map_back
-from ..load.furniture import furniture_spans
+from ..load.furniture import furniture_spans, is_site_furniture
 from ..load.loaders import Loaded, load
 from ..schema import Amount, Document, Quantity
 from ..text.spans import Taken
@@ -60,6 +60,8 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
     amounts = with_roles(text, amounts)
+    if is_site_furniture(title):  # a site's banner or login bar as an HTML <title>
+        title = None
     title = title or find_title(text, furniture)
     province = find_province(text, title, furniture + related)
     doc = Document(doc_id=doc_id, source=source, title=title, published=published,
