@@ -23,6 +23,22 @@ def doc_id_for(source: str) -> str:
     return "stdin" if source in ("-", "<stdin>") else Path(source).stem
 
 
+ID_PATH_JOIN = "__"
+
+
+def doc_id_from_path(source: str, root: str) -> str:
+    """doc_id from the file's path relative to the folder it was found in, without its suffix,
+    folders joined by "__" (NFC): archive/2021/a/file.pdf under archive/ -> "2021__a__file"."""
+    import os
+    import unicodedata
+
+    rel = os.path.relpath(source, root or ".") if root is not None else source
+    if rel.startswith(".."):  # not under the root after all: its stem, as without --id-from
+        return doc_id_for(source)
+    parts = Path(rel).with_suffix("").parts
+    return unicodedata.normalize("NFC", ID_PATH_JOIN.join(parts))
+
+
 def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: str | None = None,
                  published: str | None = None, warnings: list[str] | None = None,
                  with_indicators: bool = True) -> Document:
@@ -80,8 +96,8 @@ def _outside(mentions: list, spans: list[tuple[int, int]]) -> list:
     return [m for m in mentions if not taken.overlaps(m.start, m.end)]
 
 
-def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True) -> Document:
-    return extract_text(loaded.text, doc_id_for(source), source, title=loaded.title,
+def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True, doc_id: str | None = None) -> Document:
+    return extract_text(loaded.text, doc_id or doc_id_for(source), source, title=loaded.title,
                         published=loaded.published, warnings=loaded.warnings, with_indicators=with_indicators)
 
 

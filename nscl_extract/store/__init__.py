@@ -333,7 +333,8 @@ def _classify(conn: sqlite3.Connection, doc_id: str, source: str, origin: str, h
     row = conn.execute("SELECT id, source, origin, hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
     if row is not None and row["origin"] != origin:
         raise Refused(f"{source}: doc_id {doc_id!r} is already in the store for {row['source']}, another file "
-                      "(doc_id is the file stem, the gold key); rename one of them or use another --db")
+                      "(doc_id is the file stem, the gold key); rename one of them, use another --db, or take "
+                      "doc_ids from the paths in the input folder (--id-from path)")
     if row is not None and row["hash"] == h:
         return "unchanged", row["id"]
     dup = conn.execute("SELECT doc_id, source FROM documents WHERE hash = ? AND doc_id != ?", (h, doc_id)).fetchone()
@@ -421,19 +422,22 @@ def _documents_from_jsonl(path: str) -> Iterator[Document | str]:
             yield f"{path}:{rec.lineno}: not a document record ({str(e).splitlines()[0]})"
 
 
-def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | None = None
+def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | None = None, id_from: str = "stem"
                    ) -> Iterator[Document | str | Refused | None]:
     """Documents extracted from files, folders and globs, or read from batch .jsonl outputs;
     a file that fails is yielded as its error message. With `conn`, a file whose text is
     stored already is not extracted again: it is yielded as None (unchanged) or as the
-    Refused it would get (a doc_id of another file, a duplicate text)."""
-    from .batch import expand_inputs
+    Refused it would get (a doc_id of another file, a duplicate text). id_from="path": doc_ids
+    from the files' paths in their input folder (batch --id-from)."""
+    from .batch import doc_ids_for, input_roots
     from ..load.loaders import LoadError, load
-    from ..pipeline import doc_id_for, extract_loaded
+    from ..pipeline import extract_loaded
 
     inputs = list(inputs)
     jsonl = [i for i in inputs if i.lower().endswith(".jsonl")]
-    files = expand_inputs([i for i in inputs if not i.lower().endswith(".jsonl")], warn=warn)
+    roots = input_roots([i for i in inputs if not i.lower().endswith(".jsonl")], warn=warn)
+    files = sorted(roots)
+    doc_ids = doc_ids_for(roots, id_from)
     for path in jsonl:
         try:
             yield from _documents_from_jsonl(path)
@@ -444,25 +448,26 @@ def iter_documents(inputs: Iterable[str], warn=None, conn: sqlite3.Connection | 
             loaded = load(source)
             if conn is not None:
                 try:
-                    action, _ = _classify(conn, doc_id_for(source), source, origin_of(source), text_hash(loaded.text))
+                    action, _ = _classify(conn, doc_ids[source], source, origin_of(source), text_hash(loaded.text))
                 except Refused as e:
                     yield e
                     continue
                 if action == "unchanged":
                     yield None
                     continue
-            yield extract_loaded(loaded, source)
+            yield extract_loaded(loaded, source, doc_id=doc_ids[source])
         except LoadError as e:
             yield str(e)
         except Exception as e:  # an extractor bug must not stop the ingest
             yield f"{source}: extraction failed: {type(e).__name__}: {e}"
 
 
-def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None, on_item=None) -> IngestSummary:
+def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None, on_item=None, id_from: str = "stem"
+           ) -> IngestSummary:
     """Store every input; on_item(outcome, document or None) is called after each one
     (outcome: added, replaced, unchanged or failed)."""
     summary = IngestSummary()
-    for item in iter_documents(inputs, warn=warn, conn=conn):
+    for item in iter_documents(inputs, warn=warn, conn=conn, id_from=id_from):
         outcome = _outcome(conn, item, summary)
         if on_item is not None:
             on_item(*outcome)
@@ -692,7 +697,11 @@ _db_option = click.option("--db", type=click.Path(dir_okay=False), default=None,
 @click.command("ingest")
 @click.argument("inputs", nargs=-1, required=True)
 @_db_option
-def ingest_command(inputs, db):
+@click.option("--id-from", type=click.Choice(["stem", "path"]), default="stem", show_default=True,
+              help="stem: doc_id is the file stem. path: the file's path relative to the folder (or glob) it was "
+                   "found in, without the suffix, folders joined by '__' (archive/2021/a/file.pdf -> 2021__a__file): "
+                   "for archives whose files share a name.")
+def ingest_command(inputs, db, id_from):
     """Add documents, their indicators and mentions to the SQLite store.
 
     INPUT is a file, a folder (searched recursively for .txt .html .htm .docx .pdf and page images
@@ -731,7 +740,7 @@ def ingest_command(inputs, db):
 
     try:
         with progress(n_files if len(files) == len(inputs) else None, "ingesting") as bar:
-            summary = ingest(conn, inputs, warn=warn, on_item=done)
+            summary = ingest(conn, inputs, warn=warn, on_item=done, id_from=id_from)
     except sqlite3.Error as e:  # a full disk, a store deleted under us ...
         raise StoreError(f"{path}: {_describe(e)}; the documents stored so far are complete") from None
     finally:

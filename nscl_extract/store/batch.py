@@ -133,32 +133,61 @@ def expand_inputs(inputs: Iterable[str], warn: Callable[[str], None] | None = No
     that does not exist and is no glob is kept, so that it gets an error record of its own; a
     glob that matches nothing is only warned about.
     """
-    found: dict[str, str] = {}
+    return sorted(input_roots(inputs, warn, exclude))
+
+
+def input_roots(inputs: Iterable[str], warn: Callable[[str], None] | None = None,
+                exclude: Iterable[str] = ()) -> dict[str, str]:
+    """expand_inputs' files, each with the folder it was found from: the folder given, the
+    folder a glob starts in, or a file's own folder (what `--id-from path` is relative to)."""
+    found: dict[str, tuple[str, str]] = {}
     skip = {real(p) for p in exclude}
 
-    def add(path: str) -> None:
+    def add(path: str, root: str) -> None:
         key = real(path)
         if key not in skip:
-            found.setdefault(key, path)
+            found.setdefault(key, (path, root))
 
     for item in inputs:
         item = os.fspath(item)
         if os.path.isdir(item):
             for path in _walk(item):
-                add(path)
+                add(path, item)
         elif os.path.lexists(item) or not glob.has_magic(item):
-            add(item)
+            add(item, os.path.dirname(item))
         else:
             matches = _glob(item)
             if not matches and warn:
                 warn(f"no input matches {item!r}")
+            root = _glob_root(item)
             for m in matches:
                 if os.path.isdir(m):
                     for path in _walk(m):
-                        add(path)
+                        add(path, root)
                 else:
-                    add(m)
-    return sorted(found.values())
+                    add(m, root)
+    return dict(found.values())
+
+
+def _glob_root(pattern: str) -> str:
+    parts = pattern.replace(os.sep, "/").split("/")
+    k = 0
+    while k < len(parts) and not glob.has_magic(parts[k]):
+        k += 1
+    return "/".join(parts[:k]) or ("/" if pattern.startswith("/") else "")
+
+
+ID_FROM = ("stem", "path")
+
+
+def doc_ids_for(roots: dict[str, str], id_from: str = "stem") -> dict[str, str]:
+    """source -> doc_id: the file stem (SPEC, the gold key), or with id_from="path" the path
+    relative to the folder it was found from (pipeline.doc_id_from_path)."""
+    from ..pipeline import doc_id_for, doc_id_from_path
+
+    if id_from == "stem":
+        return {s: doc_id_for(s) for s in roots}
+    return {s: doc_id_from_path(s, root) for s, root in roots.items()}
 
 
 # --- one document -----------------------------------------------------------------------------
@@ -208,16 +237,16 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
     return data
 
 
-def error_line(source: str, error: str) -> str:
+def error_line(source: str, error: str, doc_id: str | None = None) -> str:
     from ..pipeline import doc_id_for
     from ..schema import ErrorRecord
 
-    rec = ErrorRecord(doc_id=doc_id_for(source), source=source, error=error)
+    rec = ErrorRecord(doc_id=doc_id or doc_id_for(source), source=source, error=error)
     return dumps(rec.model_dump(mode="json"))
 
 
 def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True,
-                path: str | None = None, time_limit: float | None = None) -> Result:
+                path: str | None = None, time_limit: float | None = None, doc_id: str | None = None) -> Result:
     """Load and extract one file (read from `path`, named `source`); never raises: a failure
     becomes an error record line. The text a file expands to (a DOCX or PDF is compressed)
     is held to max_bytes characters too; time_limit is enforced here by an alarm (main thread)."""
@@ -231,21 +260,21 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
             if len(loaded.text) > max_bytes:
                 raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
                                         f"(limit {max_bytes}, see --max-bytes)")
-            doc = extract_loaded(loaded, source)
+            doc = extract_loaded(loaded, source, doc_id=doc_id)
             return source, dumps(doc.to_json_dict(with_text=with_text)), True
     except TimeLimitExceeded:
-        return source, error_line(source, time_limit_error(time_limit or 0)), False
+        return source, error_line(source, time_limit_error(time_limit or 0), doc_id), False
     except LoadError as e:
-        return source, error_line(source, e.message), False
+        return source, error_line(source, e.message, doc_id), False
     except MemoryError:
-        return source, error_line(source, "out of memory while extracting"), False
+        return source, error_line(source, "out of memory while extracting", doc_id), False
     except Exception as e:  # an extractor bug must not stop the batch
-        return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": ")), False
+        return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": "), doc_id), False
 
 
-def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool,
+def _process_many(items: list[tuple[str, str, str | None]], max_bytes: int, with_text: bool,
                   time_limit: float | None = None) -> list[Result]:
-    return [process_one(source, max_bytes, with_text, path, time_limit) for source, path in items]
+    return [process_one(source, max_bytes, with_text, path, time_limit, doc_id) for source, path, doc_id in items]
 
 
 # --- engines: each yields one Result per source, in the order given ---------------------------
@@ -281,8 +310,8 @@ def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> No
             return
         if task is None:
             return
-        i, source = task
-        conn.send((i, process_one(source, max_bytes, with_text)))
+        i, source, doc_id = task
+        conn.send((i, process_one(source, max_bytes, with_text, doc_id=doc_id)))
 
 
 def _pool_context():
@@ -305,10 +334,10 @@ class _Worker:
         self.task: tuple[int, str] | None = None
         self.started = 0.0
 
-    def give(self, i: int, source: str) -> None:
+    def give(self, i: int, source: str, doc_id: str | None = None) -> None:
         self.task = (i, source)
         self.started = time.monotonic()
-        self.conn.send((i, source))
+        self.conn.send((i, source, doc_id))
 
     def close(self, kill: bool = False) -> None:
         if not kill:
@@ -325,7 +354,7 @@ class _Worker:
 
 def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
               with_text: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT,
-              warn: Callable[[str], None] | None = None) -> Iterator[Result]:
+              warn: Callable[[str], None] | None = None, doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """In this process (workers <= 1) or in worker processes, results in input order.
 
     Each worker holds one document at a time and at most workers * 4 results wait for their
@@ -333,15 +362,17 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     time_limit on a document is killed and replaced, the document gets an error record naming
     the limit (in this process the limit is an alarm). A worker that dies (killed, out of
     memory) is replaced and its document retried once; a document that kills a worker twice
-    gets an error record. Workers die with the batch (parent-death signal).
+    gets an error record. Workers die with the batch (parent-death signal). `doc_ids`: source ->
+    doc_id where it is not the stem (--id-from path).
     """
+    doc_ids = doc_ids or {}
     if workers <= 1 or len(sources) <= 1:
         if time_limit and sources:
             from ..pipeline import warm_up
 
             warm_up()  # loading the models is no document's time
         for s in sources:
-            yield process_one(s, max_bytes, with_text, time_limit=time_limit)
+            yield process_one(s, max_bytes, with_text, time_limit=time_limit, doc_id=doc_ids.get(s))
         return
 
     from multiprocessing.connection import wait
@@ -372,7 +403,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
         if again:
             todo.appendleft((i, s))
         else:
-            results[i] = (s, error_line(s, "worker process died while extracting this document"), False)
+            results[i] = (s, error_line(s, "worker process died while extracting this document", doc_ids.get(s)), False)
         replace(w)
 
     try:
@@ -381,7 +412,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                 if w.ready and w.task is None and todo and todo[0][0] < nxt + window:
                     i, s = todo.popleft()
                     try:
-                        w.give(i, s)
+                        w.give(i, s, doc_ids.get(s))
                     except OSError:  # it died while idle: not the document's fault
                         todo.appendleft((i, s))
                         w.task = None
@@ -418,7 +449,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                     died(w)
                 elif time_limit and now - w.started >= time_limit:
                     i, s = w.task
-                    results[i] = (s, error_line(s, time_limit_error(time_limit)), False)
+                    results[i] = (s, error_line(s, time_limit_error(time_limit), doc_ids.get(s)), False)
                     if warn:
                         warn(f"{s}: over the time limit of {time_limit:g} s; its worker process was replaced")
                     replace(w)
@@ -442,7 +473,7 @@ def dask_available() -> None:
 
 def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int = 1,
              max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True, time_limit: float | None = None,
-             client=None) -> Iterator[Result]:
+             client=None, doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """A dask.bag over the inputs on a Dask cluster; partitions are gathered in order as they finish.
 
     The workers read the input files themselves (by absolute path), so on a real cluster the
@@ -450,6 +481,7 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
     processes is started and closed here.
     """
     dask_available()
+    doc_ids = doc_ids or {}
     import dask.bag as db
     from distributed import Client, LocalCluster
 
@@ -471,7 +503,7 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
         size = max(1, min(64, -(-len(sources) // (threads * 4))))
         chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
         # workers get absolute paths (their working folder is not ours); records keep the source as given
-        items = [[(s, os.path.abspath(s)) for s in chunk] for chunk in chunks]
+        items = [[(s, os.path.abspath(s), doc_ids.get(s)) for s in chunk] for chunk in chunks]
         bag = db.from_sequence(items, npartitions=len(items))  # one chunk of inputs per partition
         parts = bag.map(_process_many, max_bytes, with_text, time_limit).to_delayed()
         if len(parts) != len(chunks):
@@ -483,7 +515,8 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
                 if [r[0] for r in results] != chunk:
                     raise RuntimeError("a partition came back with other inputs than were sent")
             except Exception as e:  # a worker that died, a cluster that went away ...
-                results = [(s, error_line(s, f"dask task failed: {type(e).__name__}: {e}"), False) for s in chunk]
+                results = [(s, error_line(s, f"dask task failed: {type(e).__name__}: {e}", doc_ids.get(s)), False)
+                           for s in chunk]
             fut.release()
             yield from results
     finally:
@@ -633,7 +666,8 @@ class BatchSummary:
         return s + ")"
 
 
-def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> dict[str, str]:
+def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None,
+                   doc_ids: dict[str, str] | None = None) -> dict[str, str]:
     """{source: error} for the inputs whose doc_id (the file stem, SPEC's document id and the
     gold key) is already held by an earlier input in sorted order or by a line of the output
     being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
@@ -643,10 +677,11 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
     owner = dict(taken or {})
     clashes = {}
     for s in sources:
-        d = doc_id_for(s)
+        d = (doc_ids or {}).get(s) or doc_id_for(s)
         if d in owner and real(owner[d]) != real(s):
             clashes[s] = (f"doc_id {d!r} is already taken by {owner[d]}: two files with the same stem cannot "
-                          "share one output (doc_id is the stem, the gold key); rename one or batch it separately")
+                          "share one output (doc_id is the stem, the gold key); rename one, batch it separately, "
+                          "or take doc_ids from the paths in the input folder (--id-from path)")
         else:
             owner.setdefault(d, s)
     return clashes
@@ -656,7 +691,7 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
               with_text: bool = True, engine: str = "local", scheduler: str | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES, time_limit: float | None = DEFAULT_TIME_LIMIT,
               progress: bool = False, on_result: Callable[[Result], None] | None = None,
-              warn: Callable[[str], None] | None = None) -> BatchSummary:
+              warn: Callable[[str], None] | None = None, id_from: str = "stem") -> BatchSummary:
     """Run a batch (see the module doc); returns the counts for the summary and exit status.
     Raises BatchError, before touching the output, for no inputs, an input that is the output,
     an output another batch is writing, or a resume of a file that is not a batch output."""
@@ -667,7 +702,9 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
     for item in inputs:
         if real(item) == out_real:
             raise BatchError(f"the output {output} is also an input ({item}): choose another -o")
-    sources = expand_inputs(inputs, warn=warn, exclude=[output])
+    roots = input_roots(inputs, warn=warn, exclude=[output])
+    sources = sorted(roots)
+    doc_ids = doc_ids_for(roots, id_from) if id_from != "stem" else {}
     if not sources:
         err = BatchError(f"no input files in {' '.join(inputs)}; {output} left as it was")
         err.exit_code = 1  # as every command says "nothing to do"
@@ -688,14 +725,14 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
                 summary.failed += not done.ok[real(s)]
             else:
                 todo.append(s)
-        clashes = doc_id_clashes(todo, done.doc_ids)
+        clashes = doc_id_clashes(todo, done.doc_ids, doc_ids)
         work = [s for s in todo if s not in clashes]
         if engine == "dask":
             results = run_dask(work, scheduler=scheduler, workers=workers, max_bytes=max_bytes, with_text=with_text,
-                               time_limit=time_limit)
+                               time_limit=time_limit, doc_ids=doc_ids)
         else:
             results = run_local(work, workers=workers, max_bytes=max_bytes, with_text=with_text,
-                                time_limit=time_limit, warn=warn)
+                                time_limit=time_limit, warn=warn, doc_ids=doc_ids)
         pages = {s: page_count(s) for s in todo} if progress else {}
         unit = "pages" if any(n > 1 for n in pages.values()) else "docs"  # a page-less document counts 1
         bar = _progress_bar(sum(pages.values()), unit) if progress and todo else None
@@ -703,7 +740,7 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
         try:
             if bar:
                 bar.start()
-            for result in _merge(todo, clashes, results):
+            for result in _merge(todo, clashes, results, doc_ids):
                 source, line, ok = result
                 try:
                     writer.write(line)
@@ -734,11 +771,13 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
     return summary
 
 
-def _merge(todo: list[str], clashes: dict[str, str], results: Iterator[Result]) -> Iterator[Result]:
+def _merge(todo: list[str], clashes: dict[str, str], results: Iterator[Result],
+           doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """The engine's results with the doc_id clash records put in their sorted places."""
+    doc_ids = doc_ids or {}
     for s in todo:
         if s in clashes:
-            yield s, error_line(s, clashes[s]), False
+            yield s, error_line(s, clashes[s], doc_ids.get(s)), False
         else:
             yield next(results)
 
@@ -798,9 +837,13 @@ def _progress_bar(total: int, unit: str = "docs"):
 @click.option("--time-limit", type=click.FloatRange(min=0), default=DEFAULT_TIME_LIMIT, show_default=True,
               metavar="SECONDS", help="A document that takes longer gets a 'too slow' error record and its worker "
                                       "process is replaced (0: no limit).")
+@click.option("--id-from", type=click.Choice(ID_FROM), default="stem", show_default=True,
+              help="stem: doc_id is the file stem (SPEC, the gold key). path: the file's path relative to the folder "
+                   "(or glob) it was found in, without the suffix, folders joined by '__' "
+                   "(archive/2021/a/file.pdf -> 2021__a__file): for archives whose files share a name.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr, counting documents (PDF pages and TIFF frames when there are any). Default: only when stderr is a terminal.")
-def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, time_limit, progress):
+def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, time_limit, id_from, progress):
     """Extract many files into one JSONL file: INPUT is a file, a folder (searched recursively for
     .txt .html .htm .docx .pdf and page images .png .jpg .jpeg .tif .tiff) or a glob ("plans/**/*.pdf").
 
@@ -847,7 +890,7 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
         target = os.path.join(scratch, "batch.jsonl") if scratch else output
         summary = run_batch(inputs, target, workers=workers, resume=resume, with_text=not no_text, engine=engine,
                             scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
-                            warn=warn, on_result=on_result)
+                            warn=warn, on_result=on_result, id_from=id_from)
     when_interrupted(None)
     if not summary.total:
         click.echo(f"error: no input documents in {' '.join(inputs)} ({' '.join(BATCH_SUFFIXES)})", err=True)
