@@ -7,8 +7,9 @@ already in the store is refused, loudly; the same text under another doc_id is s
 and reported as a duplicate. The file is marked as ours (PRAGMA application_id and
 user_version): another program's database, a corrupt or empty file is refused with one
 line, never changed. Readers (`query`, `report`) open it read-only and read one snapshot.
-`query` answers indicator rows with filters on province (old or post-2025 names), year,
-standard and kind.
+`query` answers indicator rows with filters on province (old or post-2025 names, typed with or
+without tones), year (a plan's undated rows under its phase), standard, kind, genre and
+confidence, as a table, CSV, JSON or an .xlsx sheet.
 """
 from __future__ import annotations
 
