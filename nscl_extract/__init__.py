@@ -9,6 +9,9 @@ The Python API::
     pandas.DataFrame(doc.indicator_records())  # one flat row per indicator
     doc                                        # in Jupyter: the review view
 
+    docs, errors = read_jsonl("out.jsonl")     # a batch output: Documents and error records apart
+    to_dataframe(docs + errors)                # one row per indicator, one per failed file
+
 `extract` takes text, `extract_file` a path (txt, html, docx, pdf, page images); both
 return the one schema's `Document` (SPEC section 2). The spaCy component is
 `nlp.add_pipe("nscl_extract")` (see nscl_extract.interop.spacy_component).
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .schema import Document, set_notebook_view
+from .schema import Document, ErrorRecord, set_notebook_view
 
 __version__ = "0.1.0"
-__all__ = ["Document", "extract", "extract_file", "__version__"]
+__all__ = ["Document", "ErrorRecord", "extract", "extract_file", "read_jsonl", "to_dataframe", "__version__"]
 
 
 def extract(text: str, doc_id: str = "text", *, source: str = "-", published: str | None = None,
@@ -46,6 +49,24 @@ def extract_file(path: str | Path) -> Document:
     from .pipeline import extract_file as _extract_file
 
     return _extract_file(path)
+
+
+def read_jsonl(path: str | Path):
+    """The Documents and the error records of a JSONL file written by `batch` or `extract`, apart:
+    `docs, errors = read_jsonl("out.jsonl")` (lists of Document and ErrorRecord; also
+    `.documents` and `.errors`). A line that is neither raises JsonlError naming the line."""
+    from .store.jsonl import read_jsonl as _read_jsonl
+
+    return _read_jsonl(path)
+
+
+def to_dataframe(items):
+    """A pandas DataFrame (pip install 'nscl-extract[pandas]') of Documents and ErrorRecords:
+    one row per indicator with its document's fields (the columns of `query --format csv`), and
+    one row per failed file with its `error`, so no failed file vanishes from the frame."""
+    from .interop.frames import to_dataframe as _to_dataframe
+
+    return _to_dataframe(items)
 
 
 def _notebook_view(doc: Document) -> str:

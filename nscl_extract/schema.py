@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Callable, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_ID = "nscl-extract/1"
 
@@ -98,9 +98,10 @@ class Amount(Span):
     comparator: Comparator = "eq"
     currency: str = "VND"
     per: Optional[str] = None
-    # Not in SPEC: the plan's own "budget" or an "economic" figure (GRDP, revenue ...); None when
-    # the words around it say neither (nscl_extract/mentions/amount_roles.py, docs/annotation.md).
-    role: Optional[Literal["budget", "economic"]] = None
+    # Not in SPEC: the plan's own "budget", the "investment" capital of projects, a "loan", a
+    # "revenue", or another "economic" figure (GRDP ...); None when the words around it say none
+    # of these (nscl_extract/mentions/amount_roles.py, docs/annotation.md).
+    role: Optional[Literal["budget", "economic", "investment", "loan", "revenue"]] = None
 
 
 class Standard(Span):
@@ -167,6 +168,16 @@ class Document(BaseModel):
     standards: list[Standard] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_an_error_record(cls, data):
+        # {"doc_id", "source", "error"} would otherwise validate as an empty Document, and a
+        # failed file would pass for one with nothing in it
+        if isinstance(data, dict) and "error" in data and "schema" not in data:
+            raise ValueError(f"an error record (the file failed: {data['error']}), not a Document; "
+                             "read it as ErrorRecord (nscl_extract.read_jsonl gives both apart)")
+        return data
 
     def to_json_dict(self, with_text: bool = True) -> dict:
         data = self.model_dump(mode="json", by_alias=True, exclude={"text"} if not with_text else None)

@@ -78,3 +78,58 @@ def test_repr_html_shows_highlights_in_chromium(tmp_path):
         assert frame.locator("#doc").inner_text().replace("\n", " ").startswith("Đến năm 2025")
         assert frame.locator("#doc [data-kind]").count() > 0
         assert not external_requests(page) and not page.errors
+
+
+def _batch_file(tmp_path):
+    good = extract(TEXT, "plan", source="in/plan.txt", published="2021-08-13")
+    empty = extract("Tin ngắn về hội nghị.", "news", source="in/news.txt")
+    lines = [good.model_dump_json(by_alias=True),
+             '{"doc_id": "scan", "source": "in/scan.pdf", "error": "damaged or truncated PDF"}',
+             empty.model_dump_json(by_alias=True)]
+    path = tmp_path / "out.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, good
+
+
+def test_read_jsonl_gives_documents_and_error_records_apart(tmp_path):
+    from nscl_extract import ErrorRecord, read_jsonl
+    from nscl_extract.store.jsonl import JsonlError
+
+    path, good = _batch_file(tmp_path)
+    docs, errors = read_jsonl(path)
+    assert [d.doc_id for d in docs] == ["plan", "news"] and docs[0] == good
+    assert errors == [ErrorRecord(doc_id="scan", source="in/scan.pdf", error="damaged or truncated PDF")]
+    assert read_jsonl(path).errors == errors
+    # an error record is not an empty Document: validating one as a Document fails, loudly
+    with pytest.raises(ValueError, match="error record"):
+        Document.model_validate({"doc_id": "scan", "source": "in/scan.pdf", "error": "damaged"})
+    # a killed batch's partial last line is skipped with a warning; any other bad line is an error
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('{"schema": "nscl-extract/1", "doc_id": "cut", "sou')
+    with pytest.warns(RuntimeWarning, match="partial last line"):
+        assert len(read_jsonl(path).documents) == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc_id": "a", "source": "a.txt", "error": "x"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(JsonlError, match=r"bad.jsonl:2: not a Document or error record"):
+        read_jsonl(bad)
+
+
+def test_to_dataframe_keeps_a_row_for_each_failed_file(tmp_path):
+    from nscl_extract import read_jsonl, to_dataframe
+    from nscl_extract.store import QUERY_COLUMNS
+
+    path, good = _batch_file(tmp_path)
+    docs, errors = read_jsonl(path)
+    frame = to_dataframe(docs + errors)
+    assert list(frame.columns[:len(QUERY_COLUMNS)]) == QUERY_COLUMNS and "error" in frame.columns
+    assert len(frame) == len(good.indicators) + 1
+    failed = frame[frame["error"].notna()]
+    assert failed[["doc_id", "source", "error"]].values.tolist() == [["scan", "in/scan.pdf", "damaged or truncated PDF"]]
+    rows = frame[frame["error"].isna()]
+    assert set(rows["doc_id"]) == {"plan"} and rows["value"].tolist() == [i.quantity.value for i in good.indicators]
+    assert rows["published"].iloc[0] == "2021-08-13" and rows["standards"].iloc[0] == "ISO 9001; 5S"
+    assert to_dataframe(read_jsonl(path)).equals(frame)  # what read_jsonl returns, as it is
+    frame.to_excel(tmp_path / "rows.xlsx", index=False)  # the README's last step
+    import openpyxl
+
+    assert openpyxl.load_workbook(tmp_path / "rows.xlsx").active.max_row == len(frame) + 1

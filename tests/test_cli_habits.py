@@ -335,7 +335,7 @@ def test_report_budget_column_takes_only_budgets(chromium, tmp_path):
     db = tmp_path / "nscl.db"
     assert run("ingest", src, db=db).returncode == 0
     data = json.loads(run("extract", src).out)
-    assert [(a["value"], a["role"]) for a in data["amounts"]] == [(349505e9, "economic"), (21000e9, "economic"),
+    assert [(a["value"], a["role"]) for a in data["amounts"]] == [(349505e9, "economic"), (21000e9, "revenue"),
                                                                    (1.2e9, "budget")]
     conn = store.connect(db, create=False)
     try:
@@ -344,7 +344,7 @@ def test_report_budget_column_takes_only_budgets(chromium, tmp_path):
         conn.close()
     assert [b.value for b in doc.budgets] == [1.2e9]
     out = tmp_path / "report.html"
-    assert run("report", "-o", out, db=db).returncode == 0
+    assert run("report", "-o", out, "--lang", "en", db=db).returncode == 0
     page = open_page(chromium, out)
     cell = page.locator('#comparison tbody tr[data-province="Quảng Ngãi"] td[data-col="budget"]')
     assert cell.inner_text().strip() == "1.2 billion VND"

@@ -201,8 +201,8 @@ def test_report_page_in_chromium(chromium, db, docs, tmp_path):
     assert qt.locator('td[data-theme="experts"]').inner_text() == "1"
     assert qt.locator('td[data-theme="management_systems"]').inner_text() == "2"
     assert qt.locator('td[data-theme="standards_adopted"]').inner_text() == "1"
-    assert "2.5 billion VND" in qt.locator('td[data-col="budget"]').inner_text()
-    assert "12/KH-UBND" in qt.inner_text() and "2021–2025, vision 2030" in qt.inner_text()
+    assert "2,5 tỷ VND" in qt.locator('td[data-col="budget"]').inner_text()  # the page is in Vietnamese
+    assert "12/KH-UBND" in qt.inner_text() and "2021–2025, tầm nhìn 2030" in qt.inner_text()
     for p in provinces:  # every row shows its province's distinct target count
         row = page.locator(f'#comparison tbody tr[data-province="{p.name}"]')
         assert row.locator('td[data-col="targets"]').inner_text() == str(len(p.targets)), p.name
@@ -239,13 +239,15 @@ def test_report_cli_errors_and_merged_grouping(db, tmp_path):
     res = CliRunner().invoke(cli, ["report", "--db", str(db), "--merged"])
     assert res.exit_code == 0, res.output
     assert 'data-province="Gia Lai"' in res.output and 'data-province="Bình Định"' not in res.output
-    assert "(after the 2025 merger)" in res.output
+    assert "(sau sáp nhập 2025)" in res.output
+    res = CliRunner().invoke(cli, ["report", "--db", str(db), "--merged", "--lang", "en"])
+    assert "(after the 2025 merger)" in res.output and "2.5 billion VND" in res.output
 
 
-def test_report_on_an_empty_store_still_draws_the_chart(tmp_path):
+def test_report_on_an_empty_store_says_why_there_is_no_chart(tmp_path):
     path = tmp_path / "empty.db"
     store.connect(path).close()
-    res = CliRunner().invoke(cli, ["report", "--db", str(path)])
+    res = CliRunner().invoke(cli, ["report", "--db", str(path), "--lang", "en"])
     assert res.exit_code == 0, res.output
-    assert "<svg" in res.output and "no share-of-enterprises targets" in res.output
+    assert "<svg" not in res.output and "No chart: only 0 share-of-enterprises target(s)" in res.output
     assert NATIONAL not in res.output.split("<h2>By province</h2>")[1].split("<h2>")[0]

@@ -130,13 +130,15 @@ def test_gold_view_counts_misses_and_spurious_like_the_scorer():
     dropped = doc.indicators.pop(0)
     q = doc.percentages[-1]
     doc.indicators.append(Indicator(start=q.start, end=q.end, text=q.text, quantity=q, kind="result"))
-    page = render_review(doc, gold)
+    page = render_review(doc, gold, lang="en")
     ds = score_document(gold, doc)
     n_miss = sum(p.fn for p in ds.types.values()) + ds.indicators.key.fn
     n_spurious = sum(p.fp for p in ds.types.values()) + ds.indicators.key.fp
     assert len(re.findall(r'<tr class="st-miss"', page)) == n_miss
     assert f"{n_spurious} spurious" in page
     assert f"quote: {dropped.text}" in page  # the dropped indicator is listed as a missed gold quote
+    vi = render_review(doc, gold)  # the default page says the same in Vietnamese
+    assert f"{n_spurious} thừa" in vi and f"trích: {dropped.text}" in vi
 
 
 # ---------------------------------------------------------------- in the browser

@@ -278,6 +278,8 @@ def test_a_province_name_with_dollar_signs_draws_in_the_chart(tmp_path):
     doc = make_doc("d1", name, None, LAO_CAI)
     doc.province = Province(name=name)
     store.store_document(conn, doc)
+    # a second province: the chart is drawn only where there is something to compare
+    store.store_document(conn, make_doc("d2", "Hà Nội", "Hà Nội", LAO_CAI, extra=" Bản hai."))
     conn.close()
     res = CliRunner().invoke(cli, ["report", "--db", str(path)])
     assert res.exit_code == 0, res.output

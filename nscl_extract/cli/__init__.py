@@ -11,7 +11,22 @@ from ..load.loaders import LoadError
 from ..outputs.paths import check_output
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; Ctrl-C in any command ends it with one line (what was written, how to
+    go on: outputs.console.when_interrupted), no traceback, and exit status 130."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from ..outputs.console import INTERRUPTED_EXIT, interrupted_line
+
+            # after the terminal's "^C", on a line of its own
+            click.echo(("\n" if sys.stderr.isatty() else "") + interrupted_line(), err=True)
+            sys.exit(INTERRUPTED_EXIT)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nscl-extract")
 def cli():
     """Extract grounded targets, citations, dates, quantities and standards from Vietnamese NSCL documents."""
@@ -21,9 +36,10 @@ def cli():
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help='Write here instead of stdout ("-": stdout).')
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "xlsx", "table"]), default=None,
               help="json: one object (a list for several files); jsonl: one line per document; csv: one row per "
-                   "indicator (the columns of 'query --format csv'); table: indicators aligned for reading. "
+                   "indicator (the columns of 'query --format csv'); xlsx: the same rows as an Excel sheet (needs "
+                   "-o FILE.xlsx and pip install 'nscl-extract[pandas]'); table: indicators aligned for reading. "
                    "Default: json for one file, jsonl for several.")
 @click.option("--excel", is_flag=True, help="With --format csv: start with a UTF-8 BOM and end lines with CRLF, so "
                                             "that Excel shows Vietnamese right; a cell Excel would read as a "
@@ -43,6 +59,9 @@ def extract(files, out_path, fmt, excel, no_text, table, explain):
     fmt = fmt or ("table" if table else "json" if len(files) == 1 else "jsonl")
     if excel and fmt != "csv":
         raise click.UsageError("--excel goes with --format csv")
+    from ..store import check_xlsx_output
+
+    check_xlsx_output(fmt, out_path)
     check_output(out_path, inputs=files)
     docs, failed, recorded = [], 0, []
     with progress(len(files), "extracting", enabled=len(files) > 1) as bar:
@@ -61,6 +80,19 @@ def extract(files, out_path, fmt, excel, no_text, table, explain):
             bar.advance()
     if not docs:  # every file failed, each already named in its own error line
         sys.exit(1)
+    if fmt == "xlsx":
+        from ..store import document_rows, write_xlsx
+
+        write_xlsx([r for d in docs for r in document_rows(d)], out_path)
+    else:
+        _write_documents(docs, fmt, out_path, excel, no_text, several=len(files) > 1, recorded=recorded)
+    wrote(out_path, f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+    if failed:
+        warn(f"{failed} of {len(files)} files failed")
+        raise SystemExit(1)
+
+
+def _write_documents(docs, fmt, out_path, excel, no_text, several, recorded=()):
     with output(out_path, newline="" if fmt == "csv" else None) as out:
         if fmt == "explain":
             for d, records in zip(docs, recorded):
@@ -80,12 +112,8 @@ def extract(files, out_path, fmt, excel, no_text, table, explain):
             stream_writer(out).write_all(d.to_json_dict(with_text=not no_text) for d in docs)
         else:
             dicts = [d.to_json_dict(with_text=not no_text) for d in docs]
-            payload = dicts[0] if len(files) == 1 else dicts
+            payload = dicts if several else dicts[0]
             out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    wrote(out_path, f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
-    if failed:
-        warn(f"{failed} of {len(files)} files failed")
-        raise SystemExit(1)
 
 
 def _extract_explained(path, extract_file):
@@ -133,14 +161,18 @@ EXAMPLES = {
     "extract": ["nscl-extract extract plan.txt", "nscl-extract extract a.txt b.html -o out.jsonl",
                 "nscl-extract extract --format csv --excel plan.docx -o plan.csv", "cat page.txt | nscl-extract extract -"],
     "batch": ["nscl-extract batch archive/ -o out.jsonl --workers 2", "nscl-extract batch 'plans/**/*.pdf' -o out.jsonl --resume",
-              "nscl-extract batch archive/ -o - | jq .doc_id"],
+              "nscl-extract batch archive/ -o - | jq .doc_id", "nscl-extract batch downloads/ -o out.jsonl --id-from path"],
     "ingest": ["nscl-extract ingest corpus/", "nscl-extract ingest out.jsonl --db plans.db"],
-    "query": ['nscl-extract query --province "Bình Định" --year 2025', "nscl-extract query --doc 004_af67 --format json",
-              "nscl-extract query --kind target --format csv --excel -o targets.csv"],
+    "query": ['nscl-extract query --province "Bình Định" --year 2025', 'nscl-extract query --province "ha noi"',
+              "nscl-extract query --doc 004_af67 --format json",
+              "nscl-extract query --kind target --format csv --excel -o targets.csv",
+              "nscl-extract query --genre plan --min-confidence 0.6 --format xlsx -o targets.xlsx"],
     "show": ["nscl-extract show plan.txt -o review.html --gold gold/plan.json",
              "nscl-extract show out.jsonl -o review.html      # a page with a document picker",
-             "nscl-extract show out.jsonl --doc plan -o plan.html"],
-    "report": ["nscl-extract report -o report.html", "nscl-extract report --merged --db plans.db -o report.html"],
+             "nscl-extract show out.jsonl --doc plan -o plan.html",
+             "nscl-extract show out.jsonl -o review.html --gold gold/ --gold more-gold/ --lang en"],
+    "report": ["nscl-extract report -o report.html", "nscl-extract report --merged --db plans.db -o report.html",
+               "nscl-extract report --lang en -o report-en.html"],
     "score": ["nscl-extract score --gold gold --corpus corpus", "nscl-extract score --gold gold --pred out.jsonl --details",
               "nscl-extract score --gold gold --corpus corpus --fail-under strict=0.80 --fail-under subject=0.75"],
     "check": ["nscl-extract gold check gold --corpus corpus"],

@@ -491,9 +491,10 @@ def import_label_studio(export_path: str | Path, out_dir: str | Path, accept_pre
 # ---------------------------------------------------------------- CLI
 
 
-def _documents(inputs: tuple[str, ...]) -> Iterable[Document]:
+def _documents(inputs: tuple[str, ...], min_confidence: Optional[float] = None) -> Iterable[Document]:
     """Documents from files to extract, or from the JSON/JSONL output of extract/batch (with
-    text), read as `show` reads them; error records are skipped with a warning."""
+    text), read as `show` reads them; error records are skipped with a warning. With
+    min_confidence, indicators below it are left out (those without a confidence stay)."""
     import click
 
     from ..pages.review import load_documents
@@ -501,6 +502,9 @@ def _documents(inputs: tuple[str, ...]) -> Iterable[Document]:
     for path in inputs:
         for item in load_documents(path):
             if isinstance(item, Document):
+                if min_confidence is not None:
+                    item = item.model_copy(update={"indicators": [
+                        i for i in item.indicators if i.confidence is None or i.confidence >= min_confidence]})
                 yield item
             else:
                 click.echo(f"warning: {path}: error record for {item.doc_id}: skipped", err=True)
@@ -515,7 +519,10 @@ def _export_command():
                   help="label-studio: tasks JSON with predictions; doccano: JSONL; spacy: a DocBin (.spacy).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (required for spacy; else stdout).")
     @click.option("--print-config", is_flag=True, help="Print the Label Studio labeling config and exit.")
-    def export_command(inputs, fmt, output, print_config):
+    @click.option("--min-confidence", type=click.FloatRange(0, 1), metavar="P",
+                  help="Export only the indicators whose confidence (the indicator model's probability, 0-1) is at "
+                       "least P. An indicator with no confidence (no model decided it) is kept.")
+    def export_command(inputs, fmt, output, print_config, min_confidence):
         """Export the pipeline's output for annotation tools.
 
         INPUTS are documents (txt, html, docx, pdf) or JSONL written by extract/batch (with text).
@@ -552,15 +559,15 @@ def _export_command():
             raise click.UsageError("--format spacy writes a binary DocBin: give -o FILE.spacy")
         try:
             if fmt == "spacy":
-                n = write_docbin(_documents(tuple(expanded)), output)
+                n = write_docbin(_documents(tuple(expanded), min_confidence), output)
                 click.echo(f"wrote {n} document(s) to {output}", err=True)
                 return
             if fmt == "label-studio":
-                payload = json.dumps([label_studio_task(d) for d in _documents(tuple(expanded))],
+                payload = json.dumps([label_studio_task(d) for d in _documents(tuple(expanded), min_confidence)],
                                      ensure_ascii=False, indent=1) + "\n"
             else:
                 payload = "".join(json.dumps(doccano_record(d), ensure_ascii=False) + "\n"
-                                  for d in _documents(tuple(expanded)))
+                                  for d in _documents(tuple(expanded), min_confidence))
         except ExchangeError as e:
             raise click.ClickException(str(e))
         if output and output != "-":

@@ -71,3 +71,14 @@ def furniture_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, i
 
 def _is_furniture(body: str, lines_rx, labels_rx) -> bool:
     return bool(lines_rx.match(body) or labels_rx.match(body))
+
+
+@lru_cache(maxsize=1)
+def _site_line():
+    return regex.compile(rf"\s*(?:{rules.alternation(rules.load('document')['site_furniture'])})", regex.I)
+
+
+def is_site_furniture(line: str | None) -> bool:
+    """A line of the site around the document (a login bar, a portal banner, a visitor counter,
+    a byline: rules/document.yml `site_furniture`), which is never the document's title."""
+    return bool(line) and bool(_site_line().match(line.strip()))

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .furniture import is_site_furniture
+
 
 _OBJECT_REPR = re.compile(r"\s*'?<[\w.]+ object at 0x[0-9a-fA-F]+>'?")
 
@@ -89,11 +91,28 @@ def load_html(data: bytes, source: str) -> Loaded:
     if doc is None or not (doc.text or "").strip():
         raise LoadError(source, "no main text found in HTML")
     published = doc.date if doc.date and len(doc.date) == 10 else None
-    title = doc.title
-    text = doc.text
+    title = doc.title if not is_site_furniture(doc.title) else None  # a login bar or portal banner
+    text = _html_blocks(doc.body) or doc.text
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
     return Loaded(text=nfc(text), title=nfc(title) if title else None, published=published)
+
+
+def _html_blocks(body) -> str:
+    """The main text with its block structure: a blank line between blocks (paragraphs, headings,
+    lists, tables), as a page saved as text has them; a line break (<br>) stays a line break,
+    list items and table rows one a line, as trafilatura writes them."""
+    from trafilatura.xml import xmltotxt
+
+    if body is None:
+        return ""
+    blocks = [(body.text or "").strip()]
+    for child in body:
+        tail, child.tail = child.tail, None
+        blocks.append(xmltotxt(child, False).strip())
+        blocks.append((tail or "").strip())
+        child.tail = tail
+    return "\n\n".join(b for b in blocks if b)
 
 
 def _docx_blocks(container, Paragraph, Table):
@@ -175,7 +194,7 @@ def load_docx(data: bytes, source: str, max_chars: int = MAX_BYTES) -> Loaded:
     text = "\n".join(lines)
     if not text.strip():
         raise LoadError(source, "no text in DOCX")
-    return Loaded(text=nfc(text), title=real_title(document.core_properties.title))
+    return Loaded(text=nfc(text), title=real_title(document.core_properties.title, source))
 
 
 def _usable(text: str) -> bool:
@@ -232,21 +251,28 @@ def load_pdf(data: bytes, source: str) -> Loaded:
         failed = [f"page {r.number}: {r.error}" for r in results if r.error] if scanned else []
         why = f" ({'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})" if failed else ""
         raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s){why}")
-    return Loaded(text=nfc("\n".join(pages)), title=real_title(title), warnings=warnings)
+    return Loaded(text=nfc("\n".join(pages)), title=real_title(title, source), warnings=warnings)
 
 
 PLACEHOLDER_TITLES = {"untitled", "untitled document", "no title", "none", "null", "unknown", "title", "document",
                       "microsoft word", "tiêu đề", "không có tiêu đề"}
 
 
-def real_title(title: object) -> str | None:
+def real_title(title: object, source: str | None = None) -> str | None:
     """A title a file gives itself, or None for an empty or placeholder one ("untitled", "Microsoft
-    Word - plan.docx" ...): those say nothing about the document."""
+    Word - plan.docx" ...) or one that is only the file's name (what scanners and converters
+    write): those say nothing about the document, whose heading is the title then."""
     s = " ".join(str(title).split()) if title else ""
     key = s.lower()
     if not s or key in PLACEHOLDER_TITLES or key.startswith("microsoft word - ") or key.endswith((".doc", ".docx", ".pdf")):
         return None
+    if source and _name_key(s) in {_name_key(Path(source).name), _name_key(Path(source).stem)}:
+        return None
     return nfc(s)
+
+
+def _name_key(name: str) -> str:
+    return "".join(ch for ch in nfc(name).lower() if ch.isalnum())
 
 
 def check_regular(source: str) -> None:

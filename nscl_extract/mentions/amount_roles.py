@@ -1,5 +1,6 @@
-"""The role of a money amount: the plan's own budget ("budget") or an economic figure such as
-GRDP, revenue or investment ("economic"); None when its words say neither. Cues are data
+"""The role of a money amount: the plan's own budget ("budget"), the investment capital of
+projects ("investment"), lending and debt ("loan"), revenue ("revenue") or another economic
+figure such as GRDP ("economic"); None when its words say none of these. Cues are data
 (rules/amount_roles.yml, with examples); the choice is documented in docs/annotation.md."""
 from __future__ import annotations
 
@@ -16,13 +17,19 @@ from ..schema import Amount
 _SENTENCE_END = regex.compile(r"[.;!?](?=\s)|\n(?=\s*(?:$|[-+•*–]|\(?\d+[.)]|\p{Lu}))")
 
 
+ROLES = ("budget", "investment", "loan", "revenue", "economic")
+
+
 @lru_cache(maxsize=1)
 def _rules():
     data = rules.load("amount_roles")
-    cues = {w: "budget" for w in data["budget"]} | {w: "economic" for w in data["economic"]}
+    cues = {}
+    for role in ROLES:
+        cues |= {w: role for w in data[role]}
     before = regex.compile(rules.alternation([fold_vi(w) for w in cues]))
     after = regex.compile(rules.alternation([fold_vi(w) for w in data["budget_after"]]))
-    return before, {fold_vi(w): role for w, role in cues.items()}, after, int(data["context_chars"])
+    overriding = frozenset(data.get("overrides_budget") or ())
+    return before, {fold_vi(w): role for w, role in cues.items()}, after, int(data["context_chars"]), overriding
 
 
 def _window_before(text: str, start: int, chars: int) -> str:
@@ -43,12 +50,15 @@ def _window_after(text: str, end: int, chars: int) -> str:
 
 
 def amount_role(text: str, amount: Amount) -> Optional[str]:
-    before, roles, after, chars = _rules()
+    before, roles, after, chars, overriding = _rules()
     if amount.per:
         return "economic"
-    found = list(before.finditer(fold_vi(_window_before(text, amount.start, chars))))
+    found = [roles[regex.sub(r"\s+", " ", m.group(0))]
+             for m in before.finditer(fold_vi(_window_before(text, amount.start, chars)))]
     if found:
-        return roles[regex.sub(r"\s+", " ", found[-1].group(0))]
+        if found[-1] == "budget":  # a lending programme's "kinh phí" is money lent
+            return next((r for r in reversed(found) if r in overriding), "budget")
+        return found[-1]
     if after.search(fold_vi(_window_after(text, amount.end, chars))):
         return "budget"
     return None

@@ -3,9 +3,10 @@ terminal, and outputs where "-" means stdout. The output policy itself (checks, 
 writes) is paths.py."""
 from __future__ import annotations
 
+import shlex
 import sys
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 import click
 
@@ -100,8 +101,39 @@ def output(path: str | None, *, encoding: str = "utf-8", newline: str | None = N
         sys.stdout.flush()
         return
     check_output(path)
+    before = _interrupt_note
+    # replacing() writes a temporary file renamed at the end: an interrupted write leaves the old file whole
+    when_interrupted(lambda: f"interrupted while writing {path}: it was not replaced; run the command again")
     with replacing(path, encoding=encoding, newline=newline) as f:
         yield f
+    when_interrupted(before)
+
+
+# --- Ctrl-C: one line saying what was written and how to go on, exit status 130 ------------------
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report it
+_interrupt_note: Callable[[], str] | None = None
+
+
+def when_interrupted(note: Callable[[], str] | None) -> None:
+    """Register what to say if Ctrl-C stops the command now: what it has written so far and how
+    to go on (called when the interrupt comes, so it can count). None: the default line."""
+    global _interrupt_note
+    _interrupt_note = note
+
+
+def interrupted_line() -> str:
+    note = _interrupt_note
+    return note() if note is not None else "interrupted: nothing was written; run the command again to do it"
+
+
+def command_line(extra: str = "") -> str:
+    """The command as it was run (for a line that says how to go on), with `extra` appended
+    unless it is there already."""
+    args = list(sys.argv[1:])
+    if extra and extra not in args:
+        args.append(extra)
+    return "nscl-extract " + shlex.join(args)
 
 
 def wrote(path: str | None, what: str = "") -> None:

@@ -17,7 +17,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +27,7 @@ import click
 import regex
 from markupsafe import Markup, escape
 
+from . import DEFAULT_LANG, Messages
 from ..text.provinces import fold_vi
 
 COMPARATOR_SIGNS = {"eq": "", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "approx": "≈"}
@@ -51,6 +52,7 @@ class Theme:
     label: str
     label_vi: str
     description: str
+    description_vi: str
     fields: list[str]
     any_in: list[str]               # the fields searched for `any` (default: `fields`)
     any: list[str]
@@ -88,6 +90,8 @@ class ShareRule:
     years: list[int]
     subject: list[str]
     examples: dict
+    label_vi: str = ""
+    min_provinces: int = 2          # the chart is drawn only with points of at least this many provinces
 
     def __post_init__(self):
         self._subject = _words_re(self.subject)
@@ -137,14 +141,15 @@ def load_themes(path: Optional[str] = None) -> ThemeRules:
     themes = []
     for t in data.get("themes") or []:
         themes.append(Theme(id=str(t["id"]), label=t.get("label", t["id"]), label_vi=t.get("label_vi", ""),
-                            description=t.get("description", ""),
+                            description=t.get("description", ""), description_vi=t.get("description_vi", ""),
                             fields=list(t.get("fields") or ["text", "subject", "unit"]), any_in=list(t.get("any_in") or []),
                             any=[str(w) for w in t.get("any") or []], all=[[str(w) for w in g] for g in t.get("all") or []],
                             none=[str(w) for w in t.get("none") or []],
                             examples=t.get("examples") or {}))
     s = data.get("enterprise_share") or {}
     share = ShareRule(label=s.get("label", "Share of enterprises (%)"), years=[int(y) for y in s.get("years", [2025, 2030])],
-                      subject=[str(w) for w in s.get("subject") or []], examples=s.get("examples") or {})
+                      subject=[str(w) for w in s.get("subject") or []], examples=s.get("examples") or {},
+                      label_vi=s.get("label_vi", ""), min_provinces=int(s.get("chart_min_provinces", 2)))
     return ThemeRules(themes=themes, share=share)
 
 
@@ -234,22 +239,6 @@ def _horizon(text: str, period: tuple[int, int]) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
-def _doc_periods(rows: list[tuple[int, int, int]], title: Optional[str]) -> list[tuple[int, int]]:
-    """Distinct periods of a document, the plan's own first: the one its title names, else the
-    most mentioned (ties: the first mentioned)."""
-    counts = Counter((f, t) for f, t, _ in rows)
-    first = {}
-    for f, t, pos in rows:
-        first.setdefault((f, t), pos)
-    in_title = []
-    if title:
-        for f, t in counts:
-            if re.search(rf"{f}\s*[-–—]\s*{t}", title):
-                in_title.append((f, t))
-    ordered = sorted(counts, key=lambda p: (p not in in_title, -counts[p], first[p]))
-    return ordered
-
-
 def _target_key(plan_or_doc: str, r: dict) -> tuple:
     from ..scoring.score import syllables, unit_key
 
@@ -258,7 +247,7 @@ def _target_key(plan_or_doc: str, r: dict) -> tuple:
 
 
 def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
-    from ..store import query_indicators
+    from ..store import document_periods, query_indicators
 
     docs: dict[str, DocInfo] = {}
     texts: dict[str, str] = {}
@@ -277,7 +266,7 @@ def read_store(conn: sqlite3.Connection) -> list[DocInfo]:
         periods[rowid_to_doc[r["doc"]]].append((int(f["from"]), int(f["to"]), r["start"]))
     for doc_id, rows in periods.items():
         d = docs[doc_id]
-        d.periods = _doc_periods(rows, d.title)
+        d.periods = document_periods(rows, d.title)
         d.horizon = _horizon(texts[doc_id], d.periods[0])
     # Budgets: the amounts whose role is "budget" (nscl_extract/mentions/amount_roles.py), never GRDP,
     # revenue or investment figures; documents stored before amounts had a role show none.
@@ -373,7 +362,11 @@ YEAR_STYLE = {2025: ("#b45309", "o"), 2030: ("#1d4ed8", "s")}
 OTHER_STYLES = [("#047857", "D"), ("#7e22ce", "^"), ("#be123c", "v")]
 
 
-def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
+def chart_rows(provinces: list[ProvinceInfo]) -> list[ProvinceInfo]:
+    return [p for p in provinces if p.shares and p.name != NATIONAL]
+
+
+def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules, t: Messages | None = None) -> str:
     """The share-of-enterprises targets as a dot plot (one row per province), as inline SVG.
 
     Each point is a matplotlib artist with gid "share-<year>-<n>", so the SVG has a <g id=...>
@@ -382,8 +375,9 @@ def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    t = t or Messages(DEFAULT_LANG)
     years = rules.share.years
-    rows = [p for p in provinces if p.shares and p.name != NATIONAL]
+    rows = chart_rows(provinces)
     styles = {y: YEAR_STYLE.get(y, OTHER_STYLES[i % len(OTHER_STYLES)]) for i, y in enumerate(years)}
     height = 1.4 + 0.55 * max(1, len(rows))
     with rc_context({"text.parse_math": False, "svg.fonttype": "none", "font.family": ["DejaVu Sans"], "svg.hashsalt": "nscl-report",
@@ -415,14 +409,10 @@ def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.set_xlabel("target share of enterprises")
-        if not rows:
-            ax.text(56, 0, "no share-of-enterprises targets for " + " or ".join(map(str, years)) + " in the store",
-                    ha="center", va="center", color="#4b5563")
-            ax.set_yticks([])
+        ax.set_xlabel(t("chart_axis"))
         handles = [Line2D([], [], color=styles[y][0], marker=styles[y][1], linestyle="", markersize=7, label=str(y))
                    for y in years]
-        ax.legend(handles=handles, title="target year", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        ax.legend(handles=handles, title=t("chart_legend"), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         fig.tight_layout()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -431,8 +421,12 @@ def share_chart_svg(provinces: list[ProvinceInfo], rules: ThemeRules) -> str:
     # scale with the page, keep the drawing's proportions
     svg = re.sub(r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"',
                  lambda m: f'<svg{m.group(1)} style="width: 100%; max-width: {m.group(2)}pt; height: auto"'
-                           f' role="img" aria-label="{escape(rules.share.label)}"', svg, count=1)
+                           f' role="img" aria-label="{escape(_share_label(rules.share, t))}"', svg, count=1)
     return svg
+
+
+def _share_label(share: ShareRule, t: Messages) -> str:
+    return share.label_vi if t.lang == "vi" and share.label_vi else share.label
 
 
 def _fmt_num(v: Optional[float]) -> str:
@@ -444,14 +438,19 @@ def _fmt_num(v: Optional[float]) -> str:
 # ---------------------------------------------------------------- the page
 
 
-def _money(b: Budget) -> str:
+def _money(b: Budget, t: Messages | None = None) -> str:
+    t = t or Messages("en")
+
+    def local(s: str) -> str:  # Vietnamese writes 1.234,5 where English writes 1,234.5
+        return s.translate(str.maketrans(",.", ".,")) if t.lang == "vi" else s
+
     def one(v: float) -> str:
         if b.currency.upper() in ("VND", "VNĐ"):
             if v >= 1e9:
-                return f"{v / 1e9:,.2f}".rstrip("0").rstrip(".") + " billion"
+                return t("money_billion", n=local(f"{v / 1e9:,.2f}".rstrip("0").rstrip(".")))
             if v >= 1e6:
-                return f"{v / 1e6:,.1f}".rstrip("0").rstrip(".") + " million"
-        return f"{v:,.0f}"
+                return t("money_million", n=local(f"{v / 1e6:,.1f}".rstrip("0").rstrip(".")))
+        return local(f"{v:,.0f}")
 
     s = one(b.value) + (f"–{one(b.value_max)}" if b.value_max is not None else "")
     return f"{s} {b.currency}"
@@ -472,10 +471,11 @@ def _quantity(r: dict) -> str:
     return f"{sign}{num}{unit}" if unit == "%" else f"{sign}{num} {unit}"
 
 
-def _doc_period(d: DocInfo) -> str:
+def _doc_period(d: DocInfo, t: Messages | None = None) -> str:
+    t = t or Messages("en")
     s = _period(d.main_period)
     if d.horizon and (not d.main_period or d.horizon > d.main_period[1]):
-        s += (", " if s else "") + f"vision {d.horizon}"
+        s += (", " if s else "") + t("vision", year=d.horizon)
     return s
 
 
@@ -503,22 +503,30 @@ def _unthemed(p: ProvinceInfo) -> list[dict]:
     return [r for r in p.targets if id(r) not in themed]
 
 
-def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", rules: Optional[ThemeRules] = None) -> str:
-    """The page: templates/report.html (Jinja2, autoescaping on) with report.css."""
+def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", rules: Optional[ThemeRules] = None,
+                  lang: str = DEFAULT_LANG) -> str:
+    """The page: templates/report.html (Jinja2, autoescaping on) with report.css, in `lang`. The
+    share chart is drawn only when at least `min_provinces` provinces have a point (one point
+    compares nothing); the targets are listed either way."""
     from . import render
 
+    t = Messages(lang)
     rules = rules or load_themes()
     provinces = group_provinces(docs, merged=merged)
     n_ind = sum(len(d.indicators) for d in docs)
     real = [p for p in provinces if p.name != NATIONAL]
     share_rows = [(p, s) for p in real for s in sorted(p.shares, key=lambda s: (s["year"], s["value"]))]
     summary = json.dumps({"documents": len(docs), "provinces": len(real), "indicators": n_ind}, ensure_ascii=False)
-    return render("report.html", generator="report", docs=docs, provinces=provinces, merged=merged, db=db, themes=rules.themes,
-                  share=rules.share, chart=Markup(share_chart_svg(provinces, rules)), share_rows=share_rows,
+    charted = chart_rows(provinces)
+    chart = Markup(share_chart_svg(provinces, rules, t)) if len(charted) >= rules.share.min_provinces else None
+    return render("report.html", lang=lang, generator="report", docs=docs, provinces=provinces, merged=merged, db=db,
+                  themes=rules.themes, share=rules.share, share_label=_share_label(rules.share, t), chart=chart,
+                  n_charted=len(charted), share_rows=share_rows,
                   n_provinces=len(real), n_indicators=n_ind, generated=_dt.date.today().isoformat(), summary=summary,
-                  NATIONAL=NATIONAL, plain=plain, other_names=_other_names, money=_money, quantity=_quantity,
-                  period=_period, row_period=_row_period, doc_period=_doc_period, clause=_clause, largest=_largest,
-                  n_targets=_n_targets, unthemed=_unthemed, by_id=lambda ds: {d.doc_id: d for d in ds})
+                  NATIONAL=NATIONAL, plain=plain, other_names=_other_names, money=lambda b: _money(b, t),
+                  quantity=_quantity, period=_period, row_period=_row_period, doc_period=lambda d: _doc_period(d, t),
+                  clause=_clause, largest=_largest, n_targets=_n_targets, unthemed=_unthemed,
+                  by_id=lambda ds: {d.doc_id: d for d in ds})
 
 
 # ---------------------------------------------------------------- CLI
@@ -530,7 +538,9 @@ def render_report(docs: list[DocInfo], *, merged: bool = False, db: str = "", ru
                    "(~/.local/share/nscl-extract/nscl.db).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help='Write the page here ("-" or none: stdout).')
 @click.option("--merged", is_flag=True, help="Group by province after the July 2025 merger instead of the name the documents give.")
-def report_command(db, output, merged):
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=DEFAULT_LANG, show_default=True,
+              help="The page's language: Vietnamese or English (clauses and names stay as the documents write them).")
+def report_command(db, output, merged, lang):
     """Write one self-contained HTML page comparing provinces from the ingest store.
 
     Per province: documents, plans and their periods, targets by theme (rules/themes.yml),
@@ -552,7 +562,7 @@ def report_command(db, output, merged):
         raise StoreError(f"{path}: {e}") from None
     finally:
         conn.close()
-    page = render_report(docs, merged=merged, db=str(path))
+    page = render_report(docs, merged=merged, db=str(path), lang=lang)
     with open_output(output) as out:
         out.write(page)
     wrote(output, f"{len(docs)} documents")

@@ -30,19 +30,24 @@ from typing import Optional
 import click
 from markupsafe import Markup
 
+from . import DEFAULT_LANG, Messages
 from ..outputs.console import warn
 from ..schema import Document, ErrorRecord
 
-# Mention lists of a Document, in the order the legend shows them: list name -> (kind, label).
+# Mention lists of a Document, in the order the legend shows them: list name -> (kind, label's message).
 MENTION_TYPES = {
-    "citations": ("citation", "Citation"),
-    "dates": ("date", "Date"),
-    "periods": ("period", "Period"),
-    "percentages": ("percentage", "Percentage"),
-    "counts": ("count", "Count"),
-    "amounts": ("amount", "Amount"),
-    "standards": ("standard", "Standard"),
+    "citations": ("citation", "type_citation"),
+    "dates": ("date", "type_date"),
+    "periods": ("period", "type_period"),
+    "percentages": ("percentage", "type_percentage"),
+    "counts": ("count", "type_count"),
+    "amounts": ("amount", "type_amount"),
+    "standards": ("standard", "type_standard"),
 }
+# The scorer's indicator attributes, as the page names them (message keys).
+ATTRIBUTE_LABELS = {"kind": "col_kind", "target_year": "col_year", "period": "col_phase", "per_year": "flag_per_year",
+                    "relative": "flag_relative"}
+CHECK_BELOW = 0.6  # rows whose confidence is lower get the "check this row" mark (show --check-below)
 COMPARATOR_SIGNS = {"eq": "=", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "approx": "≈"}
 
 # Nesting order among spans with the same extent: the outer layer first.
@@ -136,22 +141,23 @@ class GoldView:
     doc_score: object                                # score.DocScore
 
 
-def gold_view(doc: Document, gold) -> GoldView:
+def gold_view(doc: Document, gold, t: Messages | None = None) -> GoldView:
     from ..scoring.score import (COMPARE, TYPES, attribute_agreement, describe, locate, match, score_document,
                         score_indicators)
 
+    t = t or Messages(DEFAULT_LANG)
     text = doc.text or ""
     spurious: dict[str, set[int]] = {}
     misses = []
-    for t in TYPES:
-        g_items, p_items = getattr(gold, t), getattr(doc, t)
-        compatible, preference = COMPARE[t]
+    for kind in TYPES:
+        g_items, p_items = getattr(gold, kind), getattr(doc, kind)
+        compatible, preference = COMPARE[kind]
         pairs = match(g_items, p_items, compatible, preference)
-        spurious[t] = set(range(len(p_items))) - {pi for _, pi in pairs}
+        spurious[kind] = set(range(len(p_items))) - {pi for _, pi in pairs}
         matched_g = {gi for gi, _ in pairs}
         for gi, g in enumerate(g_items):
             if gi not in matched_g:
-                misses.append((t, gi, describe(t, g), locate(t, g, text), ""))
+                misses.append((kind, gi, describe(kind, g), locate(kind, g, text), ""))
     _, pairs = score_indicators(gold.indicators, doc.indicators)
     spurious["indicators"] = set(range(len(doc.indicators))) - {pi for _, pi in pairs}
     matched_g = {gi for gi, _ in pairs}
@@ -160,20 +166,42 @@ def gold_view(doc: Document, gold) -> GoldView:
         if gi in matched_g:
             continue
         span = _quote_span(text, g.quote, used)
-        misses.append(("indicators", gi, describe("indicators", g), span, f"quote: {g.quote}"))
+        misses.append(("indicators", gi, describe_indicator(g, t), span, t("quote_note", quote=g.quote)))
     mismatch = {}
     for gi, pi in pairs:
         g, p = gold.indicators[gi], doc.indicators[pi]
         wrong = [a for a, ok in attribute_agreement(g, p).items() if not ok]
         if wrong:
-            mismatch[pi] = [f"{a}: gold {_attr(g, a)}, extracted {_attr(p, a)}" for a in wrong]
+            mismatch[pi] = [t("mismatch_note", attr=t(ATTRIBUTE_LABELS.get(a, a)), gold=_attr(g, a, t),
+                              extracted=_attr(p, a, t)) for a in wrong]
     return GoldView(spurious=spurious, misses=misses, matched={pi: gi for gi, pi in pairs}, mismatch=mismatch,
                     doc_score=score_document(gold, doc))
 
 
-def _attr(item, a: str) -> str:
+def describe_indicator(item, t: Messages) -> str:
+    """A gold or extracted indicator in the page's language: "≥ 60% · target · year 2025 ·
+    phase 2021–2025 · subject: doanh nghiệp"."""
+    q = getattr(item, "quantity", item)  # a GoldIndicator carries value, unit and comparator itself
+    unit = "%" if q.unit == "%" else f" {q.unit}"
+    parts = [f"{COMPARATOR_SIGNS.get(q.comparator, q.comparator)} {fmt_range(q.value, q.value_max)}{unit}",
+             t(f"kind_{item.kind}")]
+    if item.target_year is not None:
+        parts.append(f"{t('col_year')} {item.target_year}")
+    if item.period:
+        parts.append(f"{t('col_phase')} {_period(item.period)}")
+    parts += [t(f) for f, on in (("flag_per_year", item.per_year), ("flag_relative", item.relative)) if on]
+    if item.subject:
+        parts.append(f"{t('col_subject')}: {item.subject}")
+    return " · ".join(parts)
+
+
+def _attr(item, a: str, t: Messages) -> str:
     v = getattr(item, a)
-    return _period(v) or "none" if a == "period" else str(v)
+    if a == "period":
+        return _period(v) or t("none_value")
+    if a == "kind":
+        return t(f"kind_{v}")
+    return t("none_value") if v is None else str(v)
 
 
 def _quote_span(text: str, quote: str, used: set[int]) -> Optional[tuple[int, int]]:
@@ -189,38 +217,39 @@ def _quote_span(text: str, quote: str, used: set[int]) -> Optional[tuple[int, in
     return (first, first + len(quote)) if first is not None else None
 
 
-def build_marks(doc: Document, gv: Optional[GoldView] = None) -> list[Mark]:
+def build_marks(doc: Document, gv: Optional[GoldView] = None, t: Messages | None = None) -> list[Mark]:
     from ..scoring.score import describe
 
+    t = t or Messages(DEFAULT_LANG)
     anchors = {(i.quantity.start, i.quantity.end) for i in doc.indicators}
     marks: list[Mark] = []
-    for t, (kind, label) in MENTION_TYPES.items():
-        for n, m in enumerate(getattr(doc, t)):
+    for name, (kind, label) in MENTION_TYPES.items():
+        for n, m in enumerate(getattr(doc, name)):
             classes = ["m", f"m-{kind}"]
-            title = f"{label}: {describe(t, m)}"
+            title = t("mark_item", label=t(label), item=describe(name, m))
             if (m.start, m.end) in anchors:
                 classes.append("anchor")
-            if gv is not None and n in gv.spurious.get(t, ()):
+            if gv is not None and n in gv.spurious.get(name, ()):
                 classes.append("spurious")
-                title += " — spurious: no gold item matches"
+                title += t("mark_spurious")
             marks.append(Mark(m.start, m.end, f"{kind}-{n}", kind, classes, title))
     for n, ind in enumerate(doc.indicators):
         classes = ["ind", f"ind-{ind.kind}"]
-        title = f"Indicator #{n + 1}: {describe('indicators', ind)}"
+        title = t("mark_indicator", n=n + 1, item=describe_indicator(ind, t))
         if gv is not None and n in gv.spurious["indicators"]:
             classes.append("spurious")
-            title += " — spurious: no gold indicator matches"
+            title += t("mark_ind_spurious")
         elif gv is not None and n in gv.mismatch:
             classes.append("mismatch")
             title += " — " + "; ".join(gv.mismatch[n])
         marks.append(Mark(ind.start, ind.end, f"ind-{n}", "indicator", classes, title, LAYER_INDICATOR))
     if gv is not None:
-        for n, (t, gi, item, span, note) in enumerate(gv.misses):
+        for n, (kind, gi, item, span, note) in enumerate(gv.misses):
             if span is None:
                 continue
-            title = f"Missed gold {t[:-1] if t.endswith('s') else t}: {item}" + (f" ({note})" if note else "")
+            title = t("mark_miss", type=_type_label(kind, t), item=item) + (f" ({note})" if note else "")
             marks.append(Mark(span[0], span[1], f"miss-{n}", "miss", ["miss"], title, LAYER_MISS,
-                              {"data-type": t}))
+                              {"data-type": kind}))
     return marks
 
 
@@ -240,24 +269,26 @@ def bad_spans(doc: Document) -> list[str]:
 # ---------------------------------------------------------------- the page (templates/review.html)
 
 
-def _legend(doc: Document) -> list[tuple[str, str, int]]:
-    items = [(kind, label, len(getattr(doc, t))) for t, (kind, label) in MENTION_TYPES.items()]
+def _legend(doc: Document, t: Messages) -> list[tuple[str, str, int]]:
+    items = [(kind, t(label), len(getattr(doc, name))) for name, (kind, label) in MENTION_TYPES.items()]
     n_t = sum(1 for i in doc.indicators if i.kind == "target")
-    return items + [("ind-target", "Indicator: target", n_t), ("ind-result", "Indicator: result", len(doc.indicators) - n_t)]
+    return items + [("ind-target", t("legend_target"), n_t), ("ind-result", t("legend_result"), len(doc.indicators) - n_t)]
 
 
-def _meta(doc: Document) -> list[tuple[str, str, bool]]:
-    parts = [("", doc.doc_id, True), ("source", doc.source, False)]
+def _meta(doc: Document, t: Messages) -> list[tuple[str, str, bool]]:
+    parts = [("", doc.doc_id, True), (t("meta_source"), doc.source, False)]
     if doc.province:
         p = doc.province.name
         if doc.province.name_2025 and doc.province.name_2025 != p:
-            p += f" → {doc.province.name_2025} (2025)"
-        parts.append(("province", p, True))
+            p = t("meta_province_2025", old=p, new=doc.province.name_2025)
+        parts.append((t("meta_province"), p, True))
     if doc.plan:
-        parts.append(("plan", doc.plan.number, True))
+        parts.append((t("meta_plan"), doc.plan.number, True))
     if doc.published:
-        parts.append(("published", doc.published, True))
-    return parts + [("", f"{len(doc.text or '')} characters", False)]
+        parts.append((t("meta_published"), doc.published, True))
+    if doc.genre:
+        parts.append((t("meta_genre"), t(f"genre_{doc.genre}"), True))
+    return parts + [("", t("meta_characters", n=len(doc.text or "")), False)]
 
 
 def explanations(doc: Document) -> dict[tuple[int, int], str]:
@@ -273,64 +304,77 @@ def explanations(doc: Document) -> dict[tuple[int, int], str]:
     return {(ev.q.start, ev.q.end): "\n".join(explain(d)) for ev, d in records}
 
 
-def _indicator_rows(doc: Document, gv: Optional[GoldView], valid: set[str]) -> list[dict]:
+def _indicator_rows(doc: Document, gv: Optional[GoldView], valid: set[str], t: Messages,
+                    check_below: float = CHECK_BELOW) -> list[dict]:
     rows = []
     why = explanations(doc)
     for n, ind in enumerate(doc.indicators):
         q = ind.quantity
-        flags = [w for w, on in (("per year", ind.per_year), ("relative", ind.relative)) if on]
+        flags = [t(w) for w, on in (("flag_per_year", ind.per_year), ("flag_relative", ind.relative)) if on]
         extra = [", ".join(flags)] if flags else []
         if ind.standards:
-            extra.append("standards: " + ", ".join(ind.standards))
+            extra.append(t("note_standards", ids=", ".join(ind.standards)))
         if ind.action:
-            extra.append("action: " + ind.action)
+            extra.append(t("note_action", action=ind.action))
+        confidence = "" if ind.confidence is None else f"{ind.confidence:.2f}"
+        check = ind.confidence is not None and ind.confidence < check_below
         row = {"target": f"ind-{n}", "valid": f"ind-{n}" in valid, "value": fmt_range(q.value, q.value_max),
-               "comparator": q.comparator, "sign": COMPARATOR_SIGNS.get(q.comparator, q.comparator), "unit": q.unit,
-               "year": ind.target_year or "", "period": _period(ind.period), "kind": ind.kind,
-               "subject": ind.subject or "", "status": "", "notes": "",
+               "comparator": t(f"cmp_{q.comparator}"), "sign": COMPARATOR_SIGNS.get(q.comparator, q.comparator),
+               "unit": q.unit, "year": ind.target_year or "", "period": _period(ind.period), "kind": t(f"kind_{ind.kind}"),
+               "subject": ind.subject or "", "status": "", "notes": "", "confidence": confidence, "check": check,
+               "check_tip": t("check_tip", confidence=confidence, threshold=f"{check_below:g}") if check else "",
                "why": why.get((q.start, q.end), "")}
         if gv is not None:
             if n in gv.spurious["indicators"]:
-                row.update(status="spurious", cell="✗ spurious", tip="no gold indicator matches")
+                row.update(status="spurious", cell=t("status_spurious"), tip=t("tip_spurious"))
             elif n in gv.mismatch:
                 extra += gv.mismatch[n]
-                row.update(status="mismatch", cell="≈ differs", tip="; ".join(gv.mismatch[n]))
+                row.update(status="mismatch", cell=t("status_mismatch"), tip="; ".join(gv.mismatch[n]))
             else:
-                row.update(status="ok", cell="✓", tip="matches a gold indicator")
+                row.update(status="ok", cell=t("status_ok"), tip=t("tip_ok"))
         row["notes"] = "; ".join(extra)
         rows.append(row)
     return rows
 
 
-def _gold_context(gv: GoldView) -> dict:
+def _type_label(kind: str, t: Messages) -> str:
+    return t(MENTION_TYPES[kind][1]) if kind in MENTION_TYPES else t("type_indicators")
+
+
+def _gold_context(gv: GoldView, t: Messages) -> dict:
     ds = gv.doc_score
-    return {"misses": [{"type": t, "item": item, "note": note, "located": span is not None}
-                       for t, _, item, span, note in gv.misses],
+    fields = {"province": "meta_province", "plan": "meta_plan", "published": "meta_published"}
+    return {"misses": [{"type": _type_label(kind, t), "item": item, "note": note, "located": span is not None}
+                       for kind, _, item, span, note in gv.misses],
             "n_spurious": sum(len(v) for v in gv.spurious.values()), "n_mismatch": len(gv.mismatch),
-            "scores": list(ds.types.items()) + [("indicators (key)", ds.indicators.key),
-                                                 ("indicators (strict)", ds.indicators.strict)],
-            "fields": list(ds.fields.items())}
+            "scores": [(_type_label(kind, t), prf) for kind, prf in ds.types.items()]
+                      + [(t("score_key"), ds.indicators.key), (t("score_strict"), ds.indicators.strict)],
+            "fields": [(t(fields[f]) if f in fields else f, ok) for f, ok in ds.fields.items()]}
 
 
-def render_review(doc: Document, gold=None) -> str:
-    """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument."""
+def render_review(doc: Document, gold=None, lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW) -> str:
+    """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument.
+    `lang`: the page's language ("vi", "en"); rows whose confidence is below `check_below` are
+    marked to be checked by reading."""
     from . import render
 
     if doc.text is None:
         raise ValueError(f"{doc.source}: the document has no text (made with --no-text?); nothing to show")
-    gv = gold_view(doc, gold) if gold is not None else None
-    marks = build_marks(doc, gv)
+    t = Messages(lang)
+    gv = gold_view(doc, gold, t) if gold is not None else None
+    marks = build_marks(doc, gv, t)
     valid = {m.id for m in marks if 0 <= m.start < m.end <= len(doc.text)}
     problems = list(doc.warnings) + bad_spans(doc)
     if gold is not None and gold.doc_id != doc.doc_id:
-        problems.append(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
-    head = ["#", "value", "comparator", "unit", "year", "phase", "kind", "subject"] + (["gold"] if gv else [])
+        problems.append(t("gold_other_doc", gold=gold.doc_id, doc=doc.doc_id))
+    head = ["#"] + [t(f"col_{c}") for c in ("value", "comparator", "unit", "year", "phase", "kind", "confidence",
+                                            "subject")] + ([t("col_gold")] if gv else [])
     summary = {"doc_id": doc.doc_id, "indicators": len(doc.indicators),
-               "mentions": sum(len(getattr(doc, t)) for t in MENTION_TYPES)}
-    return render("review.html", generator="show", title=doc.title or doc.doc_id, meta=_meta(doc), problems=problems,
-                  legend=_legend(doc), body=render_marks(doc.text, marks), head=head,
-                  rows=_indicator_rows(doc, gv, valid), gold=_gold_context(gv) if gv else None,
-                  summary=json.dumps(summary, ensure_ascii=False))
+               "mentions": sum(len(getattr(doc, name)) for name in MENTION_TYPES)}
+    return render("review.html", lang=lang, generator="show", title=doc.title or doc.doc_id, meta=_meta(doc, t),
+                  problems=problems, legend=_legend(doc, t), body=render_marks(doc.text, marks), head=head,
+                  rows=_indicator_rows(doc, gv, valid, t, check_below), gold=_gold_context(gv, t) if gv else None,
+                  check_below=f"{check_below:g}", summary=json.dumps(summary, ensure_ascii=False))
 
 
 # ---------------------------------------------------------------- CLI
@@ -393,56 +437,103 @@ def load_documents(path: str) -> list[Document | ErrorRecord]:
         raise click.ClickException(str(e))
 
 
-def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
-    """The gold of one document: GOLD is a gold file, or a folder of <doc_id>.json."""
-    from ..scoring.gold import GoldFileError, read_gold_file
+class GoldIndex:
+    """Gold for `show --gold`: each path a gold file (SPEC 5) or a folder searched recursively for
+    <doc_id>.json (gold/ finds gold/real/final/rf01.json too). Several paths add up; where two
+    hold the same doc_id the first given wins, and a warning names both."""
 
-    if gold_path is None:
-        return None
-    path = Path(gold_path)
-    if path.is_dir():
-        path = path / f"{doc_id}.json"
-        if not path.is_file():
+    def __init__(self, paths: tuple[str, ...] | list[str] = ()):
+        from ..scoring.gold import GoldFileError, read_gold_file
+
+        self.paths = list(paths)
+        self.files: dict[str, Path] = {}
+        self.single: Path | None = None     # one gold file given on its own: for one document, whatever its name
+        for given in self.paths:
+            path = Path(given)
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*.json") if p.is_file())
+                for f in found:
+                    self._add(f.stem, f)
+            else:
+                try:
+                    gold = read_gold_file(path)
+                except GoldFileError as e:
+                    raise click.ClickException(str(e))
+                self._add(gold.doc_id, path)
+                if len(self.paths) == 1:
+                    self.single = path
+
+    def _add(self, doc_id: str, path: Path) -> None:
+        first = self.files.setdefault(doc_id, path)
+        if first != path:
+            warn(f"gold for {doc_id} in {first} and in {path}: using {first}")
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def path_for(self, doc_id: str, several: bool) -> Optional[Path]:
+        if self.single is not None and not several:
+            return self.single
+        return self.files.get(doc_id)
+
+    def gold_for(self, doc_id: str, several: bool = False):
+        from ..scoring.gold import GoldFileError, read_gold_file
+
+        path = self.path_for(doc_id, several)
+        if path is None:
             return None
-    elif several:
-        raise click.UsageError("--gold with several documents takes a folder of <doc_id>.json gold files")
-    try:
-        return read_gold_file(path)
-    except GoldFileError as e:
-        raise click.ClickException(str(e))
+        try:
+            return read_gold_file(path)
+        except GoldFileError as e:
+            raise click.ClickException(str(e))
 
 
-def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None) -> str:
+def render_picker(items: list[Document | ErrorRecord], source: str, golds: GoldIndex | None = None,
+                  lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW) -> str:
     """One page for several documents: a list to pick from and the chosen document's review page
-    (each page is kept, escaped, in its row and shown in a sandboxed frame when picked)."""
+    (each page is kept, escaped, in its row and shown in a sandboxed frame when picked). With
+    gold, the documents that have none are marked so in the list and counted."""
     from . import render
 
+    golds = golds or GoldIndex()
     rows = []
     for item in items:
         if isinstance(item, ErrorRecord):
-            rows.append({"doc_id": item.doc_id, "error": item.error, "page": None})
+            rows.append({"doc_id": item.doc_id, "error": item.error, "page": None, "no_gold": False})
             continue
+        gold = golds.gold_for(item.doc_id, several=True) if golds else None
         row = {"doc_id": item.doc_id, "title": item.title or "", "province": item.province.name if item.province else "",
                "indicators": len(item.indicators), "mentions": sum(len(getattr(item, t)) for t in MENTION_TYPES),
-               "error": None, "page": None}
+               "error": None, "page": None, "no_gold": bool(golds) and gold is None}
         try:
-            row["page"] = render_review(item, _gold_for(gold_path, item.doc_id, several=True))
+            row["page"] = render_review(item, gold, lang=lang, check_below=check_below)
         except ValueError as e:
             row["error"] = str(e)
         rows.append(row)
     n_docs = sum(1 for r in rows if r.get("page"))
-    return render("picker.html", generator="show", source=source, rows=rows, n_docs=n_docs, n_errors=len(rows) - n_docs)
+    return render("picker.html", lang=lang, generator="show", source=source, rows=rows, n_docs=n_docs,
+                  n_errors=len(rows) - n_docs, with_gold=bool(golds), n_no_gold=sum(1 for r in rows if r["no_gold"]))
+
+
+def without_gold(items: list[Document | ErrorRecord], golds: GoldIndex) -> list[str]:
+    return [d.doc_id for d in items if isinstance(d, Document) and golds.path_for(d.doc_id, len(items) > 1) is None]
 
 
 @click.command("show")
 @click.argument("file")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help='Write the page here ("-" or none: stdout).')
-@click.option("--gold", "gold_path", type=click.Path(exists=True),
-              help="A gold file (SPEC 5), or with several documents a folder of <doc_id>.json: also mark missed "
-                   "gold items and spurious extractions.")
+@click.option("--gold", "gold_paths", type=click.Path(exists=True), multiple=True,
+              help="A gold file (SPEC 5) or a folder searched recursively for <doc_id>.json (repeatable: the folders "
+                   "add up, the first holding a doc_id wins): also mark missed gold items and spurious extractions. "
+                   "Documents without gold are listed on stderr and marked in the picker.")
 @click.option("--doc", "doc_id", metavar="DOC_ID", help="Of a JSON or JSONL file with several documents, show this one.")
-def show_command(file, out_path, gold_path, doc_id):
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=DEFAULT_LANG, show_default=True,
+              help="The page's language: Vietnamese or English (the document's text stays as it is).")
+@click.option("--check-below", type=click.FloatRange(0, 1), default=CHECK_BELOW, show_default=True, metavar="P",
+              help="Mark an indicator row \"check this row\" when its confidence (the indicator model's "
+                   "probability) is below P; rows without a confidence are not marked.")
+def show_command(file, out_path, gold_paths, doc_id, lang, check_below):
     """Write one self-contained HTML page reviewing FILE's extraction.
 
     FILE is a document (txt, html, docx, pdf), the JSON that 'nscl-extract extract' wrote, or the
@@ -451,31 +542,38 @@ def show_command(file, out_path, gold_path, doc_id):
     and spurious items as 'nscl-extract score' counts them. For several documents the page starts
     with a list to pick one from; --doc picks one instead.
     """
-    from ..outputs.console import output, wrote
+    from ..outputs.console import note, output, wrote
     from ..outputs.paths import check_output
 
-    gold_files = sorted(Path(gold_path).glob("*.json")) if gold_path and Path(gold_path).is_dir() else [gold_path]
-    check_output(out_path, inputs=[file, *gold_files])
+    golds = GoldIndex(gold_paths)
+    check_output(out_path, inputs=[file, *gold_paths, *golds.files.values()])
     items = load_documents(file)
     if doc_id is not None:
         chosen = [d for d in items if d.doc_id == doc_id]
         if not chosen:
             raise click.ClickException(f"{file}: no document {doc_id!r} among its {len(items)}")
         items = chosen
+    if golds:
+        missing = without_gold(items, golds)
+        if missing:
+            n_docs = sum(1 for d in items if isinstance(d, Document))
+            note(f"no gold for {len(missing)} of {n_docs} document(s): {', '.join(missing[:20])}"
+                 + (f" ... and {len(missing) - 20} more" if len(missing) > 20 else "")
+                 + f" (looked in {', '.join(gold_paths)})")
     if len(items) == 1:
         doc = items[0]
         if isinstance(doc, ErrorRecord):
             raise click.ClickException(f"{file}: {doc.doc_id} is an error record: {doc.error}")
-        gold = _gold_for(gold_path, doc.doc_id, several=False)
+        gold = golds.gold_for(doc.doc_id) if golds else None
         if gold is not None and gold.doc_id != doc.doc_id:
             warn(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
         try:
-            page = render_review(doc, gold)
+            page = render_review(doc, gold, lang=lang, check_below=check_below)
         except ValueError as e:
             raise click.ClickException(str(e))
         what = doc.doc_id
     else:
-        page = render_picker(items, file, gold_path)
+        page = render_picker(items, file, golds, lang=lang, check_below=check_below)
         what = f"{len(items)} documents"
     with output(out_path) as out:
         out.write(page)
@@ -488,6 +586,7 @@ def notebook_view(doc: Document) -> str:
     if doc.text is None:
         return f"<pre>{html.escape(doc.model_dump_json(indent=1, by_alias=True))}</pre>"
     page = render_review(doc)
+    title = Messages(DEFAULT_LANG)("notebook_frame", doc_id=doc.doc_id)
     # sandboxed as the picker's frame is: the page's own script runs, but with no access to the notebook
-    return (f'<iframe title="nscl-extract review of {html.escape(doc.doc_id)}" srcdoc="{html.escape(page)}" '
+    return (f'<iframe title="{html.escape(title)}" srcdoc="{html.escape(page)}" '
             'sandbox="allow-scripts" style="width:100%;height:640px;border:1px solid #ccc"></iframe>')

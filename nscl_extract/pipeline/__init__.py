@@ -13,7 +13,7 @@ from ..mentions.quantities import extract_counts, extract_percentages
 from ..mentions.standards import extract_standards
 from ..mentions.tables import table_values
 from ..load.entities import decoded_view, map_back
-from ..load.furniture import furniture_spans
+from ..load.furniture import furniture_spans, is_site_furniture
 from ..load.loaders import LoadError, Loaded, load
 from ..schema import Amount, Document, Quantity, safe_doc_id
 from ..text.numbers import ascii_digit_view
@@ -29,6 +29,25 @@ def doc_id_for(source: str) -> str:
         return safe_doc_id(Path(source).stem)
     except ValueError as e:
         raise LoadError(source, f"its file name cannot be a doc_id: {e}") from None
+
+
+ID_PATH_JOIN = "__"
+
+
+def doc_id_from_path(source: str, root: str) -> str:
+    """doc_id from the file's path relative to the folder it was found in, without its suffix,
+    folders joined by "__" (NFC, schema.safe_doc_id): archive/2021/a/file.pdf under archive/ ->
+    "2021__a__file". LoadError naming the file when the path cannot be one (too long ...)."""
+    import os
+
+    rel = os.path.relpath(source, root or ".") if root is not None else source
+    if rel.startswith(".."):  # not under the root after all: its stem, as without --id-from
+        return doc_id_for(source)
+    parts = Path(rel).with_suffix("").parts
+    try:
+        return safe_doc_id(ID_PATH_JOIN.join(parts))
+    except ValueError as e:
+        raise LoadError(source, f"its path cannot be a doc_id: {e}") from None
 
 
 def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: str | None = None,
@@ -79,6 +98,8 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
         kept.append(mine)
     citations, standards, dates, periods, amounts, percentages, counts = kept
     amounts = with_roles(text, amounts)
+    if is_site_furniture(title):  # a site's banner or login bar as an HTML <title>
+        title = None
     title = title or find_title(text, furniture)
     province = find_province(text, title, furniture + related)
     doc = Document(doc_id=doc_id, source=source, title=title, published=published,
@@ -97,8 +118,8 @@ def _outside(mentions: list, spans: list[tuple[int, int]]) -> list:
     return [m for m in mentions if not taken.overlaps(m.start, m.end)]
 
 
-def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True) -> Document:
-    return extract_text(loaded.text, doc_id_for(source), source, title=loaded.title,
+def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True, doc_id: str | None = None) -> Document:
+    return extract_text(loaded.text, doc_id or doc_id_for(source), source, title=loaded.title,
                         published=loaded.published, warnings=loaded.warnings, with_indicators=with_indicators)
 
 

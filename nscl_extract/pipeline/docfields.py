@@ -7,6 +7,7 @@ from functools import lru_cache
 import regex
 
 from .. import rules
+from ..load.furniture import is_site_furniture
 from ..text.provinces import province_2025
 from ..rules import new_style
 from ..schema import Citation, Date, Genre, Province
@@ -18,6 +19,7 @@ _NUMBER_LINE = regex.compile(r"Số\s*(?:hiệu)?\s*[:|]\s*(?:\|\s*)?$", regex.I
 _LOWER = regex.compile(r"\p{Ll}")
 _TIME = regex.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 _PLACE_DATE = regex.compile(r"[|\s]*\p{Lu}[\p{L} .\-]{1,40},\s*ngày\b")
+_DATE_LINE = regex.compile(r"(?:ngày\s+)?\d{1,2}\s*(?:tháng|/|-|\.)\s*\d{1,2}\s*(?:năm|/|-|\.)\s*\d{4}\.?", regex.I)
 _LEGAL_DATE_LINE = regex.compile(r"\p{Lu}[\p{L} .\-]{1,40},\s*(?:ngày\s*)?$", regex.I)
 
 
@@ -45,6 +47,7 @@ def _compiled():
 def find_published(text: str, dates: list[Date], meta_published: str | None = None) -> str | None:
     """The document's own date: a byline or time stamp, or a legal text's place-and-date line."""
     data, *_, cues = _compiled()
+    labels = _date_labels()
     head_end = _nth_line_end(text, data["head_lines"])
     for d in dates:
         if d.start >= head_end or d.precision != "day":
@@ -53,10 +56,17 @@ def find_published(text: str, dates: list[Date], meta_published: str | None = No
         le = text.find("\n", d.end, d.end + 300)
         line = text[ls: le if le >= 0 else min(len(text), d.end + 300)]
         before = text[max(0, ls - 80):d.start]
+        if labels.fullmatch(text, ls, d.start):
+            return d.value
         if (_TIME.search(line) or cues.search(line) or _LEGAL_DATE_LINE.search(before[-80:])
                 or len(line.strip()) <= len(d.text) + 4):
             return d.value
     return meta_published
+
+
+@lru_cache(maxsize=1)
+def _date_labels():
+    return regex.compile(rf"[ \t]*{rules.alternation(rules.load('document')['date_labels'])}[ \t]*:?[ \t]*")
 
 
 def _nth_line_end(text: str, n: int) -> int:
@@ -160,7 +170,7 @@ def find_title(text: str, furniture: list[tuple[int, int]]) -> str | None:
         pos += len(line)
     for k, (s, body) in enumerate(lines):
         if any(a <= s < b for a, b in furniture) or skip.match(body) or crumb.fullmatch(body) \
-                or _PLACE_DATE.match(body):
+                or _PLACE_DATE.match(body) or is_site_furniture(body) or _DATE_LINE.fullmatch(body):
             continue
         if k < data["head_lines"] and doc_type.fullmatch(body):
             name = []

@@ -133,32 +133,72 @@ def expand_inputs(inputs: Iterable[str], warn: Callable[[str], None] | None = No
     that does not exist and is no glob is kept, so that it gets an error record of its own; a
     glob that matches nothing is only warned about.
     """
-    found: dict[str, str] = {}
+    return sorted(input_roots(inputs, warn, exclude))
+
+
+def input_roots(inputs: Iterable[str], warn: Callable[[str], None] | None = None,
+                exclude: Iterable[str] = ()) -> dict[str, str]:
+    """expand_inputs' files, each with the folder it was found from: the folder given, the
+    folder a glob starts in, or a file's own folder (what `--id-from path` is relative to)."""
+    found: dict[str, tuple[str, str]] = {}
     skip = {real(p) for p in exclude}
 
-    def add(path: str) -> None:
+    def add(path: str, root: str) -> None:
         key = real(path)
         if key not in skip:
-            found.setdefault(key, path)
+            found.setdefault(key, (path, root))
 
     for item in inputs:
         item = os.fspath(item)
         if os.path.isdir(item):
             for path in _walk(item):
-                add(path)
+                add(path, item)
         elif os.path.lexists(item) or not glob.has_magic(item):
-            add(item)
+            add(item, os.path.dirname(item))
         else:
             matches = _glob(item)
             if not matches and warn:
                 warn(f"no input matches {item!r}")
+            root = _glob_root(item)
             for m in matches:
                 if os.path.isdir(m):
                     for path in _walk(m):
-                        add(path)
+                        add(path, root)
                 else:
-                    add(m)
-    return sorted(found.values())
+                    add(m, root)
+    return dict(found.values())
+
+
+def _glob_root(pattern: str) -> str:
+    parts = pattern.replace(os.sep, "/").split("/")
+    k = 0
+    while k < len(parts) and not glob.has_magic(parts[k]):
+        k += 1
+    return "/".join(parts[:k]) or ("/" if pattern.startswith("/") else "")
+
+
+ID_FROM = ("stem", "path")
+
+
+def doc_id_of(source: str, root: str | None, id_from: str = "stem") -> str:
+    """The doc_id of an input: the file stem (SPEC, the gold key), or with id_from="path" the
+    path relative to the folder it was found from (pipeline.doc_id_from_path). LoadError
+    naming the file when that cannot be a doc_id (schema.safe_doc_id)."""
+    from ..pipeline import doc_id_for, doc_id_from_path
+
+    return doc_id_from_path(source, root) if id_from == "path" else doc_id_for(source)
+
+
+def doc_ids_for(roots: dict[str, str], id_from: str = "stem") -> tuple[dict[str, str], dict[str, str]]:
+    """source -> doc_id (doc_id_of) for every input whose doc_id can be one, and source -> why
+    for the others (each gets an error record, the rest of the batch goes on)."""
+    ids, refused = {}, {}
+    for s, root in roots.items():
+        try:
+            ids[s] = doc_id_of(s, root, id_from)
+        except LoadError as e:
+            refused[s] = e.message
+    return ids, refused
 
 
 # --- one document -----------------------------------------------------------------------------
@@ -214,21 +254,22 @@ def _read_limited(source: str, max_bytes: int) -> bytes:
     return data
 
 
-def error_line(source: str, error: str) -> str:
+def error_line(source: str, error: str, doc_id: str | None = None) -> str:
     from ..load.loaders import stable_message
     from ..pipeline import doc_id_for
     from ..schema import ErrorRecord
 
-    try:
-        doc_id = doc_id_for(source)
-    except LoadError:  # the file name is no doc_id: the error says so; the record keeps the stem
-        doc_id = Path(source).stem
+    if doc_id is None:
+        try:
+            doc_id = doc_id_for(source)
+        except LoadError:  # the file name is no doc_id: the error says so; the record keeps the stem
+            doc_id = Path(source).stem
     rec = ErrorRecord(doc_id=doc_id, source=source, error=stable_message(error))
     return dumps(rec.model_dump(mode="json"))
 
 
 def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True,
-                path: str | None = None, time_limit: float | None = None) -> Result:
+                path: str | None = None, time_limit: float | None = None, doc_id: str | None = None) -> Result:
     """Load and extract one file (read from `path`, named `source`); never raises: a failure
     becomes an error record line. The text a file expands to (a DOCX or PDF is compressed)
     is held to max_bytes characters too; time_limit is enforced here by an alarm (main thread)."""
@@ -239,16 +280,16 @@ def process_one(source: str, max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool
         with _alarm(time_limit):
             data = _read_limited(path or source, max_bytes)
             loaded = load_bytes(data, source, Path(source).suffix, max_chars=max_bytes)
-            doc = extract_loaded(loaded, source)
+            doc = extract_loaded(loaded, source, doc_id=doc_id)
             return source, dumps(doc.to_json_dict(with_text=with_text)), True
     except TimeLimitExceeded:
-        return source, error_line(source, time_limit_error(time_limit or 0)), False
+        return source, error_line(source, time_limit_error(time_limit or 0), doc_id), False
     except LoadError as e:
-        return source, error_line(source, e.message), False
+        return source, error_line(source, e.message, doc_id), False
     except MemoryError:
-        return source, error_line(source, "out of memory while extracting"), False
+        return source, error_line(source, "out of memory while extracting", doc_id), False
     except Exception as e:  # an extractor bug must not stop the batch
-        return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": ")), False
+        return source, error_line(source, f"extraction failed: {type(e).__name__}: {e}".rstrip(": "), doc_id), False
 
 
 _WARM = threading.Lock()
@@ -267,10 +308,10 @@ def _warm_once() -> None:
             _warmed = True
 
 
-def _process_many(items: list[tuple[str, str]], max_bytes: int, with_text: bool,
+def _process_many(items: list[tuple[str, str, str | None]], max_bytes: int, with_text: bool,
                   time_limit: float | None = None) -> list[Result]:
     _warm_once()
-    return [process_one(source, max_bytes, with_text, path, time_limit) for source, path in items]
+    return [process_one(source, max_bytes, with_text, path, time_limit, doc_id) for source, path, doc_id in items]
 
 
 # --- engines: each yields one Result per source, in the order given ---------------------------
@@ -290,7 +331,10 @@ def _die_with_parent() -> None:
 
 
 def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> None:
-    """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it."""
+    """A pool worker: receives (index, source), sends back (index, Result); None or EOF stops it.
+    Ctrl-C is the batch's to handle (it reaches every process of the terminal's group): a worker
+    ignores it and is stopped by the batch, without a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     from ..load.ocr import set_jobs
 
@@ -301,8 +345,8 @@ def _worker_loop(conn, max_bytes: int, with_text: bool, ocr_jobs: int = 1) -> No
             task = conn.recv()
             if task is None:
                 return
-            i, source = task
-            conn.send((i, process_one(source, max_bytes, with_text)))
+            i, source, doc_id = task
+            conn.send((i, process_one(source, max_bytes, with_text, doc_id=doc_id)))
     except (EOFError, OSError):  # the batch is gone (killed, its pipe closed): nothing to say
         return
 
@@ -327,10 +371,10 @@ class _Worker:
         self.task: tuple[int, str] | None = None
         self.started = 0.0
 
-    def give(self, i: int, source: str) -> None:
+    def give(self, i: int, source: str, doc_id: str | None = None) -> None:
         self.task = (i, source)
         self.started = time.monotonic()
-        self.conn.send((i, source))
+        self.conn.send((i, source, doc_id))
 
     def close(self, kill: bool = False) -> None:
         if not kill:
@@ -347,7 +391,7 @@ class _Worker:
 
 def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
               with_text: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT,
-              warn: Callable[[str], None] | None = None) -> Iterator[Result]:
+              warn: Callable[[str], None] | None = None, doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """In this process (workers <= 1 without a time limit) or in worker processes, results in
     input order.
 
@@ -358,11 +402,13 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
     alarm in this process cannot stop a long call into C (a parser, a thread pool waiting for
     Tesseract). A worker that dies (killed, out of memory) is replaced and its document
     retried once; a document that kills a worker twice gets an error record. Workers die with
-    the batch (parent-death signal).
+    the batch (parent-death signal). `doc_ids`: source -> doc_id where it is not the stem
+    (--id-from path).
     """
+    doc_ids = doc_ids or {}
     if not time_limit and (workers <= 1 or len(sources) <= 1):
         for s in sources:
-            yield process_one(s, max_bytes, with_text)
+            yield process_one(s, max_bytes, with_text, doc_id=doc_ids.get(s))
         return
     if not sources:
         return
@@ -395,7 +441,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
         if again:
             todo.appendleft((i, s))
         else:
-            results[i] = (s, error_line(s, "worker process died while extracting this document"), False)
+            results[i] = (s, error_line(s, "worker process died while extracting this document", doc_ids.get(s)), False)
         replace(w)
 
     try:
@@ -404,7 +450,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                 if w.ready and w.task is None and todo and todo[0][0] < nxt + window:
                     i, s = todo.popleft()
                     try:
-                        w.give(i, s)
+                        w.give(i, s, doc_ids.get(s))
                     except OSError:  # it died while idle: not the document's fault
                         todo.appendleft((i, s))
                         w.task = None
@@ -441,7 +487,7 @@ def run_local(sources: list[str], *, workers: int = 1, max_bytes: int = DEFAULT_
                     died(w)
                 elif time_limit and now - w.started >= time_limit:
                     i, s = w.task
-                    results[i] = (s, error_line(s, time_limit_error(time_limit)), False)
+                    results[i] = (s, error_line(s, time_limit_error(time_limit), doc_ids.get(s)), False)
                     if warn:
                         warn(f"{s}: over the time limit of {time_limit:g} s; its worker process was replaced")
                     replace(w)
@@ -465,7 +511,7 @@ def dask_available() -> None:
 
 def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int = 1,
              max_bytes: int = DEFAULT_MAX_BYTES, with_text: bool = True, time_limit: float | None = None,
-             client=None) -> Iterator[Result]:
+             client=None, doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """A dask.bag over the inputs on a Dask cluster; partitions are gathered in order as they finish.
 
     The workers read the input files themselves (by absolute path), so on a real cluster the
@@ -473,6 +519,7 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
     processes is started and closed here.
     """
     dask_available()
+    doc_ids = doc_ids or {}
     import dask.bag as db
     from distributed import Client, LocalCluster
 
@@ -494,7 +541,7 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
         size = max(1, min(64, -(-len(sources) // (threads * 4))))
         chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
         # workers get absolute paths (their working folder is not ours); records keep the source as given
-        items = [[(s, os.path.abspath(s)) for s in chunk] for chunk in chunks]
+        items = [[(s, os.path.abspath(s), doc_ids.get(s)) for s in chunk] for chunk in chunks]
         bag = db.from_sequence(items, npartitions=len(items))  # one chunk of inputs per partition
         parts = bag.map(_process_many, max_bytes, with_text, time_limit).to_delayed()
         if len(parts) != len(chunks):
@@ -506,7 +553,8 @@ def run_dask(sources: list[str], *, scheduler: str | None = None, workers: int =
                 if [r[0] for r in results] != chunk:
                     raise RuntimeError("a partition came back with other inputs than were sent")
             except Exception as e:  # a worker that died, a cluster that went away ...
-                results = [(s, error_line(s, f"dask task failed: {type(e).__name__}: {e}"), False) for s in chunk]
+                results = [(s, error_line(s, f"dask task failed: {type(e).__name__}: {e}", doc_ids.get(s)), False)
+                           for s in chunk]
             fut.release()
             yield from results
     finally:
@@ -656,7 +704,8 @@ class BatchSummary:
         return s + ")"
 
 
-def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> dict[str, str]:
+def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None,
+                   doc_ids: dict[str, str] | None = None) -> dict[str, str]:
     """{source: error} for the inputs whose doc_id (the file stem, SPEC's document id and the
     gold key) is already held by an earlier input in sorted order or by a line of the output
     being resumed (`taken`: doc_id -> source). The first holder keeps it; the others get an
@@ -669,7 +718,7 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
     clashes = {}
     for s in sources:
         try:
-            d = doc_id_for(s)
+            d = (doc_ids or {}).get(s) or doc_id_for(s)
         except LoadError:
             continue  # its own error record says why
         k = doc_id_key(d)
@@ -677,7 +726,8 @@ def doc_id_clashes(sources: list[str], taken: dict[str, str] | None = None) -> d
             held, by = owner[k]
             same = "" if held == d else f" as {held!r} (doc_ids that differ only in case or Unicode form are one)"
             clashes[s] = (f"doc_id {d!r} is already taken by {by}{same}: two files with the same stem cannot "
-                          "share one output (doc_id is the stem, the gold key); rename one or batch it separately")
+                          "share one output (doc_id is the stem, the gold key); rename one, batch it separately, "
+                          "or take doc_ids from the paths in the input folder (--id-from path)")
         else:
             owner.setdefault(k, (d, s))
     return clashes
@@ -687,7 +737,7 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
               with_text: bool = True, engine: str = "local", scheduler: str | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES, time_limit: float | None = DEFAULT_TIME_LIMIT,
               progress: bool = False, on_result: Callable[[Result], None] | None = None,
-              warn: Callable[[str], None] | None = None) -> BatchSummary:
+              warn: Callable[[str], None] | None = None, id_from: str = "stem") -> BatchSummary:
     """Run a batch (see the module doc); returns the counts for the summary and exit status.
     Raises BatchError, before touching the output, for no inputs, an input that is the output,
     an output another batch is writing, or a resume of a file that is not a batch output."""
@@ -698,7 +748,9 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
     for item in inputs:
         if real(item) == out_real:
             raise BatchError(f"the output {output} is also an input ({item}): choose another -o")
-    sources = expand_inputs(inputs, warn=warn, exclude=[output])
+    roots = input_roots(inputs, warn=warn, exclude=[output])
+    sources = sorted(roots)
+    doc_ids, bad_ids = doc_ids_for(roots, id_from) if id_from != "stem" else ({}, {})
     if not sources:
         err = BatchError(f"no input files in {' '.join(inputs)}; {output} left as it was")
         err.exit_code = 1  # as every command says "nothing to do"
@@ -719,14 +771,14 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
                 summary.failed += not done.ok[real(s)]
             else:
                 todo.append(s)
-        clashes = doc_id_clashes(todo, done.doc_ids)
+        clashes = {**bad_ids, **doc_id_clashes([s for s in todo if s not in bad_ids], done.doc_ids, doc_ids)}
         work = [s for s in todo if s not in clashes]
         if engine == "dask":
             results = run_dask(work, scheduler=scheduler, workers=workers, max_bytes=max_bytes, with_text=with_text,
-                               time_limit=time_limit)
+                               time_limit=time_limit, doc_ids=doc_ids)
         else:
             results = run_local(work, workers=workers, max_bytes=max_bytes, with_text=with_text,
-                                time_limit=time_limit, warn=warn)
+                                time_limit=time_limit, warn=warn, doc_ids=doc_ids)
         pages = {s: page_count(s) for s in todo} if progress else {}
         unit = "pages" if any(n > 1 for n in pages.values()) else "docs"  # a page-less document counts 1
         bar = _progress_bar(sum(pages.values()), unit) if progress and todo else None
@@ -734,7 +786,7 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
         try:
             if bar:
                 bar.start()
-            for result in _merge(todo, clashes, results):
+            for result in _merge(todo, clashes, results, doc_ids):
                 source, line, ok = result
                 try:
                     writer.write(line)
@@ -755,6 +807,8 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
             summary.seconds = time.monotonic() - start
             if bar:
                 bar.stop()
+            if hasattr(results, "close"):  # the engine's workers stop now, not when the generator is collected
+                results.close()
         finished = True
     finally:
         try:
@@ -765,11 +819,13 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
     return summary
 
 
-def _merge(todo: list[str], clashes: dict[str, str], results: Iterator[Result]) -> Iterator[Result]:
+def _merge(todo: list[str], clashes: dict[str, str], results: Iterator[Result],
+           doc_ids: dict[str, str] | None = None) -> Iterator[Result]:
     """The engine's results with the doc_id clash records put in their sorted places."""
+    doc_ids = doc_ids or {}
     for s in todo:
         if s in clashes:
-            yield s, error_line(s, clashes[s]), False
+            yield s, error_line(s, clashes[s], doc_ids.get(s)), False
         else:
             yield next(results)
 
@@ -829,9 +885,13 @@ def _progress_bar(total: int, unit: str = "docs"):
 @click.option("--time-limit", type=click.FloatRange(min=0), default=DEFAULT_TIME_LIMIT, show_default=True,
               metavar="SECONDS", help="A document that takes longer gets a 'too slow' error record and its worker "
                                       "process is replaced (0: no limit).")
+@click.option("--id-from", type=click.Choice(ID_FROM), default="stem", show_default=True,
+              help="stem: doc_id is the file stem (SPEC, the gold key). path: the file's path relative to the folder "
+                   "(or glob) it was found in, without the suffix, folders joined by '__' "
+                   "(archive/2021/a/file.pdf -> 2021__a__file): for archives whose files share a name.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr, counting documents (PDF pages and TIFF frames when there are any). Default: only when stderr is a terminal.")
-def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, time_limit, progress):
+def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, max_bytes, time_limit, id_from, progress):
     """Extract many files into one JSONL file: INPUT is a file, a folder (searched recursively for
     .txt .html .htm .docx .pdf and page images .png .jpg .jpeg .tif .tiff) or a glob ("plans/**/*.pdf").
 
@@ -848,21 +908,38 @@ def batch_command(inputs, output, workers, resume, no_text, engine, scheduler, m
         raise click.UsageError("--scheduler needs --engine dask")
     if engine == "dask":
         dask_available()
-    from ..outputs.console import quiet, warn
+    from ..outputs.console import command_line, quiet, warn, when_interrupted
 
     if output == "-" and resume:
         raise click.UsageError("--resume needs an output file, not -")
     if progress is None:
         progress = sys.stderr.isatty() and not quiet()
+    written = [0]
+
+    def interrupted() -> str:
+        if output == "-":
+            return (f"interrupted: {written[0]} document line(s) written to stdout; --resume needs an output "
+                    "file: run the batch with -o FILE, then FILE --resume finishes it after an interrupt")
+        if not written[0]:
+            return f"interrupted before the first document was written; {output} left as it was"
+        return (f"interrupted: {written[0]} document(s) written to {output} in this run, every line complete; "
+                f"finish with: {command_line('--resume')}")
+
+    def on_result(r) -> None:
+        if output == "-":
+            click.echo(r[1])
+        written[0] += 1
+
+    when_interrupted(interrupted)
     # "-": each line goes to stdout as it comes; the JSONL file is scratch in a temporary folder
     with tempfile.TemporaryDirectory() if output == "-" else contextlib.nullcontext() as scratch:
         target = os.path.join(scratch, "batch.jsonl") if scratch else output
         summary = run_batch(inputs, target, workers=workers, resume=resume, with_text=not no_text, engine=engine,
                             scheduler=scheduler, max_bytes=max_bytes, time_limit=time_limit or None, progress=progress,
-                            warn=warn,
-                            on_result=(lambda r: click.echo(r[1])) if scratch else None)
+                            warn=warn, on_result=on_result, id_from=id_from)
+    when_interrupted(None)
     if not summary.total:
-        click.echo(f"error: no input documents in {' '.join(inputs)} (.txt .html .htm .docx .pdf)", err=True)
+        click.echo(f"error: no input documents in {' '.join(inputs)} ({' '.join(BATCH_SUFFIXES)})", err=True)
         sys.exit(1)
     finish(summary, "stdout" if output == "-" else output, f" (see the error records in {output})")
 

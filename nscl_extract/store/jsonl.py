@@ -12,7 +12,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 import jsonlines
 
@@ -136,3 +136,49 @@ def fd_writer(fd: int) -> jsonlines.Writer:
 def stream_writer(fp: IO[str]) -> jsonlines.Writer:
     """A jsonlines writer on a text stream (stdout, an open file)."""
     return jsonlines.Writer(fp, dumps=_dumps)
+
+
+# --- the Python API's reader of batch outputs -------------------------------------------------
+
+class JsonlError(ValueError):
+    """A line of a JSONL file that is neither a Document nor an error record (names file and line)."""
+
+
+class Batch(NamedTuple):
+    """What a batch output holds: the Documents, and an ErrorRecord for each file that failed."""
+
+    documents: list
+    errors: list
+
+
+def read_jsonl(path: str | os.PathLike) -> Batch:
+    """The Documents and the error records of a JSONL file written by `batch` or `extract`, apart:
+    `docs, errors = read_jsonl("out.jsonl")`. A line that is neither raises JsonlError naming the
+    line; the partial last line a killed batch can leave is skipped with a warning (RuntimeWarning),
+    as `batch --resume` would redo it."""
+    import warnings
+
+    from pydantic import ValidationError
+
+    from ..schema import Document, ErrorRecord
+
+    docs, errors = [], []
+    for rec in read_records(path):
+        if rec.blank:
+            continue
+        where = f"{os.fspath(path)}:{rec.lineno}"
+        if rec.value is None:
+            if not rec.complete:
+                warnings.warn(f"{where}: a partial last line (a batch stopped while writing it?) skipped",
+                              RuntimeWarning, stacklevel=2)
+                continue
+            raise JsonlError(f"{where}: not a Document or error record: {rec.error}")
+        try:
+            if "error" in rec.value and "schema" not in rec.value:
+                errors.append(ErrorRecord.model_validate(rec.value))
+            else:
+                docs.append(Document.from_json_dict(rec.value))
+        except ValidationError as e:
+            why = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'record'}: {x['msg']}" for x in e.errors()[:2])
+            raise JsonlError(f"{where}: not a Document or error record: {why}") from None
+    return Batch(docs, errors)

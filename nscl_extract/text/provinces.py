@@ -49,3 +49,32 @@ def province_2025(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     return _table().get(name_key(name))
+
+
+def plain_key(name: str) -> str:
+    """name_key without tones or diacritics, as people type on a keyboard without Vietnamese
+    input: 'Lam Dong', 'lâm đồng' and 'LÂM ĐỒNG' -> 'lamdong'."""
+    s = unicodedata.normalize("NFD", name_key(name).replace("đ", "d"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _names_by_plain_key() -> dict[str, str]:
+    """plain_key -> the province name as the table writes it (old names, aliases, 2025 names).
+    No two provinces share a plain key (tests/test_store.py holds that)."""
+    data = load("provinces")
+    names: dict[str, str] = {}
+    for entry in data.get("provinces", []):
+        for name in [entry["name"], *(entry.get("aliases") or []), entry["name_2025"]]:
+            names.setdefault(plain_key(str(name)), unicodedata.normalize("NFC", str(name)))
+    return names
+
+
+def typed_province(name: str | None) -> str | None:
+    """The province a user means by a name typed with or without tones, in any case ("ha noi",
+    "Lam Dong", "BÌNH ĐỊNH"), written as the province table writes it; None when it is no province."""
+    if not name or not name.strip():
+        return None
+    if province_2025(name) is not None:
+        return name
+    return _names_by_plain_key().get(plain_key(name))
