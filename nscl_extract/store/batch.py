@@ -755,6 +755,11 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
             summary.seconds = time.monotonic() - start
             if bar:
                 bar.stop()
+            # The engine's workers are stopped here, not whenever the garbage collector reaches
+            # the generator (at exit, after multiprocessing's own clean-up has closed its pipes).
+            closing = getattr(results, "close", None)
+            if closing:
+                closing()
         finished = True
     finally:
         try:
