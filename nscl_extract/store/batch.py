@@ -807,8 +807,11 @@ def run_batch(inputs: Iterable[str], output: str, *, workers: int = 1, resume: b
             summary.seconds = time.monotonic() - start
             if bar:
                 bar.stop()
-            if hasattr(results, "close"):  # the engine's workers stop now, not when the generator is collected
-                results.close()
+            # The engine's workers are stopped here, not whenever the garbage collector reaches
+            # the generator (at exit, after multiprocessing's own clean-up has closed its pipes).
+            closing = getattr(results, "close", None)
+            if closing:
+                closing()
         finished = True
     finally:
         try:
