@@ -1,6 +1,6 @@
-"""Genre against the labels two people wrote by reading (gold/genres.tsv, adjudicated; the
-definition is docs/annotation.md "Genre and confidence"). The agreement is printed; it must
-not fall below the floor measured when the labels were committed."""
+"""Genre (the title's type line, else the body's result and target cues) against the labels
+two people wrote by reading (gold/genres.tsv, adjudicated; the definition is docs/annotation.md
+"Genre and confidence"). The agreement is printed; it must not fall below its floor."""
 from __future__ import annotations
 
 import csv
@@ -18,7 +18,7 @@ LABELS = ROOT / "gold" / "genres.tsv"
 # pages' ignored folders (docs/real-pages.md); a text that is absent is left out.
 TEXTS = [ROOT / "corpus", ROOT / "corpus" / "holdout", ROOT.parent / "shared" / "dev",
          ROOT / "corpus" / "real", ROOT / "corpus" / "real-extra"]
-FLOOR = 0.63  # the title rule's agreement when the labels were committed (0.643), less 0.01
+FLOOR = 0.874  # the agreement of the title-and-body rule when it was committed (0.884), less 0.01
 
 
 def labels() -> dict[str, str]:

@@ -68,6 +68,13 @@ class DocumentScope:
         return Scope(Level.DOCUMENT, Sets(kind=self.default_kind, period=period))
 
 
+def reads_as_report(doc: Document) -> bool:
+    """Whether the body has more result cues than target cues (the document default below)."""
+    from ..rules import new_style
+
+    return _default_kind(new_style(doc.text or ""), cues(), doc)[0] == "result"
+
+
 def _default_kind(text: str, cue: Cues, doc: Document) -> tuple[str, float]:
     """One scan counts both kinds of cue in the whole text: a report has more result cues. A
     target cue ending in a past year ("tính đến năm 2017") counts for neither. Also the share
