@@ -17,7 +17,8 @@ SETS = {"seeds": (ROOT / "gold", ROOT / "corpus"), "dev": (ROOT / "gold" / "dev"
         "holdout": (ROOT / "gold" / "holdout", ROOT / "corpus" / "holdout"),
         "real": (ROOT / "gold" / "real", ROOT / "corpus" / "real"),  # texts outside git: docs/real-pages.md
         "real-final": (ROOT / "gold" / "real" / "final", ROOT / "corpus" / "real"),
-        "real-extra": (ROOT / "gold" / "real-extra", ROOT / "corpus" / "real-extra")}
+        "real-extra": (ROOT / "gold" / "real-extra", ROOT / "corpus" / "real-extra"),
+        "real-unseen": (ROOT / "gold" / "real-unseen", ROOT / "corpus" / "real-unseen")}
 # The real-page floors guard against regressions of the shipped weights, which were fitted on
 # these pages too: they are no estimate of accuracy on unseen pages (training/REPORT.md is).
 

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "gold" / "real" / "INDEX.tsv"
 TEXTS = ROOT / "corpus" / "real"
 GOLD = {"dev": ROOT / "gold" / "real", "final": ROOT / "gold" / "real" / "final"}
-# ../shared/real-extra's pages (its README: each text is the excerpt plus one newline)
-EXTRA_INDEX, EXTRA_TEXTS, EXTRA_GOLD = ROOT / "gold" / "real-extra" / "INDEX.tsv", ROOT / "corpus" / "real-extra", ROOT / "gold" / "real-extra"
-
+# More real pages, each indexed and labelled on its own: ../shared/real-extra's (its README: each
+# text is the excerpt plus one newline) and the batch first run unseen (gold/real-unseen).
+MORE = {"real-extra": 28, "real-unseen": 18}  # set name -> pages
 
 def rows() -> list[dict]:
     with INDEX.open(encoding="utf-8", newline="") as f:
@@ -57,21 +57,27 @@ def test_gold_checks_against_the_texts(split):
     assert check_gold(GOLD[split], TEXTS) == []
 
 
-def test_extra_index_and_gold_files_agree():
-    with EXTRA_INDEX.open(encoding="utf-8", newline="") as f:
-        index = list(csv.DictReader(f, delimiter="\t"))
-    assert len(index) == 28 and len({r["url"] for r in index}) == 28
-    assert {p.stem for p in EXTRA_GOLD.glob("*.json")} == {r["id"] for r in index}
-    dev_urls = {r["url"] for r in rows()}
-    assert not dev_urls & {r["url"] for r in index}, "a page is in both sets"
+def _more_index(name: str) -> list[dict]:
+    with (ROOT / "gold" / name / "INDEX.tsv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
 
 
-@pytest.mark.skipif(not EXTRA_TEXTS.is_dir() or not any(EXTRA_TEXTS.glob("*.txt")),
-                    reason="corpus/real-extra is absent: re-collect it as docs/real-pages.md says")
-def test_extra_texts_are_the_labelled_ones_and_gold_checks():
-    with EXTRA_INDEX.open(encoding="utf-8", newline="") as f:
-        index = list(csv.DictReader(f, delimiter="\t"))
-    changed = [r["id"] for r in index if (EXTRA_TEXTS / f"{r['id']}.txt").is_file()
-               and hashlib.sha256((EXTRA_TEXTS / f"{r['id']}.txt").read_bytes()).hexdigest() != r["sha256"]]
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_index_and_gold_files_agree(name):
+    index = _more_index(name)
+    assert len(index) == MORE[name] and len({r["url"] for r in index}) == MORE[name]
+    assert all(r["query"].strip() and len(r["sha256"]) == 64 for r in index)
+    assert {p.stem for p in (ROOT / "gold" / name).glob("*.json")} == {r["id"] for r in index}
+    others = {r["url"] for r in rows()} | {r["url"] for m in MORE if m != name for r in _more_index(m)}
+    assert not others & {r["url"] for r in index}, "a page is in two sets"
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_texts_are_the_labelled_ones_and_gold_checks(name):
+    texts, gold = ROOT / "corpus" / name, ROOT / "gold" / name
+    if not texts.is_dir() or not any(texts.glob("*.txt")):
+        pytest.skip(f"corpus/{name} is absent: re-collect it as docs/real-pages.md says")
+    changed = [r["id"] for r in _more_index(name) if (texts / f"{r['id']}.txt").is_file()
+               and hashlib.sha256((texts / f"{r['id']}.txt").read_bytes()).hexdigest() != r["sha256"]]
     assert not changed, f"texts differ from the labelled ones (re-collect them): {changed}"
-    assert check_gold(EXTRA_GOLD, EXTRA_TEXTS) == []
+    assert check_gold(gold, texts) == []

@@ -68,6 +68,13 @@ class DocumentScope:
         return Scope(Level.DOCUMENT, Sets(kind=self.default_kind, period=period))
 
 
+def reads_as_report(doc: Document) -> bool:
+    """Whether the body has more result cues than target cues (the document default below)."""
+    from ..rules import new_style
+
+    return _default_kind(new_style(doc.text or ""), cues(), doc)[0] == "result"
+
+
 def _default_kind(text: str, cue: Cues, doc: Document) -> tuple[str, float]:
     """One scan counts both kinds of cue in the whole text: a report has more result cues. A
     target cue ending in a past year ("tính đến năm 2017") counts for neither. Also the share
@@ -88,10 +95,14 @@ def _plan_phase(text: str, periods: list[Period], headline) -> tuple[int, int] |
     """The plan's own phase, as the body names it (see rules/indicators.yml): the period written
     with the first plan the body names ("Kế hoạch số 58/KH-UBND ... giai đoạn 2026-2030"); none
     for a one-year plan; else a period written right after "Kế hoạch"; else the first period in
-    a sentence that names a plan or programme."""
+    a sentence that names a plan or programme. None when the headline names one year and no
+    phase: the page is that year's."""
     cue = cues()
     periods = [p for p in periods if not _TERM.search(text, max(0, p.start - 12), p.start)]
     body = [p for p in periods if not (headline and headline[0] <= p.start < headline[1])]
+    headline_phase = len(body) < len(periods)
+    if headline and not headline_phase and _ANNUAL_PLAN.search(text, headline[0], headline[1]):
+        return None  # a one-year headline ("... chỉ tiêu chủ yếu năm 2025"): a phase the body names is another plan's
     start = headline[1] if headline else 0
     first = next((m for m in _PLAN_ANY.finditer(text, start)
                   if not _CITED.search(text, _sentence_start(text, m.start()), m.start())), None)

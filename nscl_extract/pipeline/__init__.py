@@ -103,9 +103,12 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     title = title or find_title(text, furniture)
     province = find_province(text, title, furniture + related)
     doc = Document(doc_id=doc_id, source=source, title=title, published=published,
-                   province=province, plan=find_plan(text, citations, province), genre=find_genre(title), text=text,
+                   province=province, plan=find_plan(text, citations, province), text=text,
                    citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
                    amounts=amounts, standards=standards, warnings=list(warnings or []))
+    from ..indicators.document import reads_as_report
+
+    doc.genre = find_genre(title, reads_as_report(doc))
     if with_indicators:
         from ..indicators import find_indicators
 

@@ -211,13 +211,14 @@ def _genre_rules():
     return types, type_line, numbered, report
 
 
-def find_genre(title: str | None) -> Genre | None:
-    """What kind of document it is, from its title (rules/document.yml genre_types,
-    report_title_words); None without a title."""
-    if not title:
-        return None
+def find_genre(title: str | None, reads_as_report: bool) -> Genre:
+    """What kind of document it is: an official type named by its title (rules/document.yml
+    genre_types), else "report" when the title says results are reported (report_title_words)
+    or the body has more result cues than target cues (`reads_as_report`), else "news"."""
     types, type_line, numbered, report = _genre_rules()
-    m = type_line.match(title) or numbered.match(title)
+    m = (type_line.match(title) or numbered.match(title)) if title else None
     if m:
         return types[m.group("t").lower()]
-    return "report" if report.search(rules.new_style(title)) else "news"
+    if reads_as_report or (title and report.search(rules.new_style(title))):
+        return "report"
+    return "news"
