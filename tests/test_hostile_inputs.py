@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from clitools import one_line, run
 from click.testing import CliRunner
 from docbuilders import dejavu_font, make_docx
 
@@ -28,22 +29,8 @@ from nscl_extract.interop.exchange import label_studio_task
 from pagetools import browser, needs_chromium, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "nscl_extract.cli"]
 PLAN = ("Kế hoạch 191/KH-UBND về nâng cao năng suất chất lượng giai đoạn 2021-2025.\n\n"
         "Đến năm 2025, tối thiểu 60% doanh nghiệp áp dụng ISO 9001; đào tạo 20 chuyên gia.\n")
-
-
-def run(*args, cwd=None, timeout=300, env=None, preexec_fn=None):
-    return subprocess.run([*CLI, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, preexec_fn=preexec_fn)
-
-
-def one_line(r, code: int | None = None) -> str:
-    assert "Traceback" not in r.stderr, r.stderr
-    assert (r.returncode != 0) if code is None else r.returncode == code, (r.returncode, r.stderr)
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 def memory_limit(nbytes: int):

@@ -6,35 +6,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
+from clitools import one_line, run
 
 from nscl_extract import extract
 from nscl_extract.interop.exchange import label_studio_task
 
-CLI = [sys.executable, "-m", "nscl_extract.cli"]
 PLAN = ("Kế hoạch 191/KH-UBND về nâng cao năng suất chất lượng giai đoạn 2021-2025.\n\n"
         "Đến năm 2025, tối thiểu 60% doanh nghiệp áp dụng ISO 9001; đào tạo 20 chuyên gia.\n")
 OTHER = "Đến năm 2030, có 45% hợp tác xã áp dụng công cụ cải tiến năng suất; đào tạo 12 chuyên gia.\n"
 VIET_NFC = unicodedata.normalize("NFC", "Việt")
 VIET_NFD = unicodedata.normalize("NFD", "Việt")
 assert VIET_NFC != VIET_NFD
-
-
-def run(*args, cwd=None, timeout=300):
-    return subprocess.run([*CLI, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-def one_line(r, code: int) -> str:
-    assert "Traceback" not in r.stderr, r.stderr
-    assert r.returncode == code, (r.returncode, r.stderr)
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 def annotated(doc_id: str, n: int = 1, text: str = PLAN) -> dict:

@@ -10,29 +10,14 @@ import io
 import os
 import resource
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clitools import one_line, run
 
-CLI = [sys.executable, "-m", "nscl_extract.cli"]
 PLAN = ("Kế hoạch 191/KH-UBND về nâng cao năng suất chất lượng giai đoạn 2021-2025.\n\n"
         "Đến năm 2025, tối thiểu 60% doanh nghiệp áp dụng ISO 9001; đào tạo 20 chuyên gia.\n"
         "Mỗi năm tăng 10% số doanh nghiệp áp dụng công cụ cải tiến.\n")
-
-
-def run(*args, cwd=None, preexec_fn=None, timeout=300):
-    return subprocess.run([*CLI, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=preexec_fn)
-
-
-def one_line(r, code: int) -> str:
-    assert "Traceback" not in r.stderr, r.stderr
-    assert r.returncode == code, (r.returncode, r.stderr)
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 @pytest.fixture
