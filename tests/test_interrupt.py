@@ -120,3 +120,21 @@ def test_any_command_interrupted_is_one_line_and_status_130(tmp_path):
     rest = "\n".join(x for x in r.stderr.splitlines() if " indicators, " not in x)
     assert one_line(rest) == "interrupted: nothing was written; run the command again to do it"
     assert not (tmp_path / "all.jsonl").exists()
+
+
+def test_a_ctrl_c_inside_a_counted_step_waits_for_the_step():
+    """ingest stores a document and counts it inside interrupt_after: a Ctrl-C between the two
+    would make the closing line say one document fewer than the store holds."""
+    import os
+    import signal
+
+    from nscl_extract.outputs.console import interrupt_after
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt_after():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("stored")
+            done.append("counted")
+    assert done == ["stored", "counted"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

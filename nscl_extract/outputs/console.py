@@ -122,6 +122,27 @@ def when_interrupted(note: Callable[[], str] | None) -> None:
     _interrupt_note = note
 
 
+@contextmanager
+def interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C that comes inside the block until the block ends, so a step and the count
+    that says it was done (a stored document and the line that says how many) are never split.
+    Only in the main thread, where Python's signal handlers run."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
+
+
 def interrupted_line() -> str:
     note = _interrupt_note
     return note() if note is not None else "interrupted: nothing was written; run the command again to do it"

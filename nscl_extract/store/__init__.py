@@ -502,11 +502,14 @@ def ingest(conn: sqlite3.Connection, inputs: Iterable[str], warn=None, on_item=N
            ) -> IngestSummary:
     """Store every input; on_item(outcome, document or None) is called after each one
     (outcome: added, replaced, unchanged or failed)."""
+    from ..outputs.console import interrupt_after
+
     summary = IngestSummary()
     for item in iter_documents(inputs, warn=warn, conn=conn, id_from=id_from):
-        outcome = _outcome(conn, item, summary)
-        if on_item is not None:
-            on_item(*outcome)
+        with interrupt_after():  # a document stored is a document counted
+            outcome = _outcome(conn, item, summary)
+            if on_item is not None:
+                on_item(*outcome)
     return summary
 
 
