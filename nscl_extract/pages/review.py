@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,8 +298,81 @@ def _gold_context(gv: GoldView) -> dict:
             "fields": list(ds.fields.items())}
 
 
-def render_review(doc: Document, gold=None) -> str:
-    """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument."""
+PAGE_IMAGES = ("link", "embed", "none")
+BROWSER_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def ocr_page_panel(doc: Document, mode: str = "link", link_base: Optional[Path] = None) -> list[dict]:
+    """What the page panel shows of each OCR'd page: its image and the text read from it, with
+    confidence, characters read against what its ink would hold, and the low-yield mark.
+    mode "link": the image comes from the source file (an <img> of a page image, the PDF's page
+    in an <object>), addressed relative to `link_base` (the page's folder) when given; "embed":
+    a copy of each page (JPEG, 100 dpi) goes into the page; "none": no panel."""
+    if mode == "none" or not doc.pages or not any(p.ocr for p in doc.pages):
+        return []
+    source = Path(doc.source) if doc.source and doc.source not in ("-", "<stdin>") else None
+    found = source is not None and source.is_file()
+    rows = []
+    for p in doc.pages:
+        if not p.ocr:
+            continue
+        facts = []
+        if p.confidence is not None:
+            facts.append(f"mean word confidence {p.confidence:.1f}")
+        if p.chars is not None:
+            facts.append(f"{p.chars} characters read" + (f" of about {p.expected_chars}" if p.expected_chars else ""))
+        if p.turned:
+            facts.append(f"turned {p.turned}° clockwise")
+        if p.deskew:
+            facts.append(f"straightened by {p.deskew:+.1f}°")
+        row = {"number": p.number, "low_yield": p.low_yield, "facts": facts, "kind": None, "src": None, "note": "",
+               "text": (doc.text or "")[p.start:p.end]}
+        if not found:
+            row["note"] = f"the source file is not there: {doc.source}"
+        elif mode == "embed":
+            try:
+                row.update(kind="img", src=_data_uri(source, p.number))
+            except Exception as e:  # a file changed or damaged since extraction
+                row["note"] = f"page {p.number} of {source} cannot be shown ({type(e).__name__}: {e})"
+        else:
+            href = _href(source, link_base)
+            suffix = source.suffix.lower()
+            if suffix == ".pdf":
+                row.update(kind="pdf", src=f"{href}#page={p.number}")
+            elif suffix in BROWSER_IMAGES:
+                row.update(kind="img", src=href)
+            else:
+                row["note"] = f"a browser cannot show {suffix} images: make the page with --page-images embed"
+        rows.append(row)
+    return rows
+
+
+def _href(source: Path, base: Optional[Path]) -> str:
+    from urllib.parse import quote
+
+    target = source.resolve()
+    if base is not None:
+        try:
+            return quote(Path(os.path.relpath(target, base.resolve())).as_posix())
+        except ValueError:  # another drive
+            pass
+    return target.as_uri()
+
+
+def _data_uri(source: Path, number: int) -> str:
+    import base64
+    import io
+
+    from ..load.pageimage import source_page
+
+    buf = io.BytesIO()
+    source_page(source, number).save(buf, "JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_review(doc: Document, gold=None, page_images: str = "link", link_base: Optional[Path] = None) -> str:
+    """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument;
+    `page_images` and `link_base` say how OCR'd pages are shown (`ocr_page_panel`)."""
     from . import render
 
     if doc.text is None:
@@ -315,7 +389,13 @@ def render_review(doc: Document, gold=None) -> str:
     return render("review.html", generator="show", title=doc.title or doc.doc_id, meta=_meta(doc), problems=problems,
                   legend=_legend(doc), body=render_marks(doc.text, marks), head=head,
                   rows=_indicator_rows(doc, gv, valid), gold=_gold_context(gv) if gv else None,
-                  summary=json.dumps(summary, ensure_ascii=False))
+                  summary=json.dumps(summary, ensure_ascii=False), **_panel_context(doc, page_images, link_base))
+
+
+def _panel_context(doc: Document, page_images: str, link_base: Optional[Path]) -> dict:
+    pages = ocr_page_panel(doc, page_images, link_base)
+    return {"pages": pages, "n_low": sum(1 for p in pages if p["low_yield"]),
+            "pages_from": "copies made from the source file" if page_images == "embed" else "the source file"}
 
 
 # ---------------------------------------------------------------- CLI
@@ -397,7 +477,8 @@ def _gold_for(gold_path: Optional[str], doc_id: str, several: bool):
         raise click.ClickException(str(e))
 
 
-def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None) -> str:
+def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: Optional[str] = None,
+                  page_images: str = "link", link_base: Optional[Path] = None) -> str:
     """One page for several documents: a list to pick from and the chosen document's review page
     (each page is kept, escaped, in its row and shown in a sandboxed frame when picked)."""
     from . import render
@@ -411,7 +492,7 @@ def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: O
                "indicators": len(item.indicators), "mentions": sum(len(getattr(item, t)) for t in MENTION_TYPES),
                "error": None, "page": None}
         try:
-            row["page"] = render_review(item, _gold_for(gold_path, item.doc_id, several=True))
+            row["page"] = render_review(item, _gold_for(gold_path, item.doc_id, several=True), page_images, link_base)
         except ValueError as e:
             row["error"] = str(e)
         rows.append(row)
@@ -427,19 +508,25 @@ def render_picker(items: list[Document | ErrorRecord], source: str, gold_path: O
               help="A gold file (SPEC 5), or with several documents a folder of <doc_id>.json: also mark missed "
                    "gold items and spurious extractions.")
 @click.option("--doc", "doc_id", metavar="DOC_ID", help="Of a JSON or JSONL file with several documents, show this one.")
-def show_command(file, out_path, gold_path, doc_id):
+@click.option("--page-images", type=click.Choice(PAGE_IMAGES), default="link", show_default=True,
+              help="OCR'd pages beside their text: linked from the source file, embedded as copies (a "
+                   "self-contained page; TIFF pages need it), or not shown.")
+def show_command(file, out_path, gold_path, doc_id, page_images):
     """Write one self-contained HTML page reviewing FILE's extraction.
 
     FILE is a document (txt, html, docx, pdf), the JSON that 'nscl-extract extract' wrote, or the
     JSONL of 'extract' or 'batch' (made with the text). The page highlights every mention and
     indicator, lists the indicators (click a row to see its clause), and with --gold marks misses
     and spurious items as 'nscl-extract score' counts them. For several documents the page starts
-    with a list to pick one from; --doc picks one instead.
+    with a list to pick one from; --doc picks one instead. Pages read by OCR are shown as scanned
+    beside the text read from them, low-yield pages marked (the image comes from the source file
+    unless --page-images embed).
     """
     from ..outputs.console import output, wrote
     from ..outputs.paths import check_output
 
     check_output(out_path)
+    link_base = Path(out_path).parent if out_path and out_path != "-" else None
     items = load_documents(file)
     if doc_id is not None:
         chosen = [d for d in items if d.doc_id == doc_id]
@@ -454,12 +541,12 @@ def show_command(file, out_path, gold_path, doc_id):
         if gold is not None and gold.doc_id != doc.doc_id:
             warn(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
         try:
-            page = render_review(doc, gold)
+            page = render_review(doc, gold, page_images, link_base)
         except ValueError as e:
             raise click.ClickException(str(e))
         what = doc.doc_id
     else:
-        page = render_picker(items, file, gold_path)
+        page = render_picker(items, file, gold_path, page_images, link_base)
         what = f"{len(items)} documents"
     with output(out_path) as out:
         out.write(page)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .. import rules
 from ..rules import load, new_style
 
 
@@ -49,3 +50,52 @@ def province_2025(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     return _table().get(name_key(name))
+
+
+def bare_letters(text: str) -> str:
+    """'Lâm Đồng' -> 'lamdong': letters and digits only, tone marks and case folded."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch)).lower()
+
+
+@lru_cache(maxsize=1)
+def _bare_table() -> dict[str, str]:
+    """bare_letters(name) -> the province's name as the table gives it (names and aliases)."""
+    data = load("provinces")
+    table: dict[str, str] = {}
+    for entry in data.get("provinces", []):
+        for name in [entry["name"], *(entry.get("aliases") or [])]:
+            table.setdefault(bare_letters(str(name)), unicodedata.normalize("NFC", entry["name"]))
+        table.setdefault(bare_letters(entry["name_2025"]), unicodedata.normalize("NFC", entry["name_2025"]))
+    return table
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance, or most + 1 once it is sure to be larger."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > most:
+            return most + 1
+        prev = cur
+    return prev[-1]
+
+
+def nearest_province(written: str) -> tuple[str, int] | None:
+    """(province name, edits) of a name as OCR read it ("Tâm Đồng" -> ("Lâm Đồng", 1)) by
+    rules/ocr.yml's province_match; None when it is no province, or when two are about as near."""
+    limits = rules.load("ocr")["province_match"]
+    key = bare_letters(written)
+    if len(key) < limits["min_letters"]:
+        return None
+    most = limits["max_edits"] + limits["margin"]
+    ranked = sorted((_edits(key, k, most), name) for k, name in _bare_table().items())
+    best, name = ranked[0]
+    if best > limits["max_edits"]:
+        return None
+    rival = next((d for d, other in ranked[1:] if province_2025(other) != province_2025(name)), most + 1)
+    return (name, best) if rival >= best + limits["margin"] else None
