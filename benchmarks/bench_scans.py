@@ -160,7 +160,7 @@ def main() -> None:
         block = "\n".join([f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {head}; {took}.", "",
                            *rows, "", *tilt])
         text = readme.read_text(encoding="utf-8")
-        text = re.sub(r"(<!-- BEGIN scans -->\n).*?(\n<!-- END scans -->)", lambda m: m[1] + block + m[2], text,
+        text = re.sub(r"(<!-- BEGIN scans -->\n).*?(<!-- END scans -->)", lambda m: m[1] + block + "\n" + m[2], text,
                       flags=re.S)
         readme.write_text(text, encoding="utf-8")
 

@@ -189,11 +189,20 @@ def reflow_traced(t: Traced, furniture: set[str] = frozenset()) -> Traced:
         t = t.replace_spans(cuts, "\n")
         masked = Traced(masked).replace_spans(cuts, "\n").text
     chars = list(t.text)
-    for b in blocks(masked):
+    for b in blocks(masked, _wrap_width(lines)):
         for i in range(b.start, b.end):
             if chars[i] == "\n":
                 chars[i] = " "
     return Traced("".join(chars), t.origin)
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The width a page's text is set to, in characters: a line at least this long (60, or 80%
+    of the page's longer lines for a narrow column) ran on to the next when it did not end a sentence."""
+    lengths = sorted(len(line.strip()) for line in lines if len(line.strip()) >= 15)
+    if len(lengths) < 5:
+        return 60
+    return max(20, min(60, round(0.8 * lengths[int(0.8 * (len(lengths) - 1))])))
 
 
 def reflow(text: str, furniture: set[str] = frozenset()) -> str:
