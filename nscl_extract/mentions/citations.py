@@ -67,10 +67,12 @@ def extract_citations(text: str, ocr_spans: list[tuple[int, int]] = ()) -> list[
         s, e = m.span()
         if taken.overlaps(s, e):
             continue
+        # typed text is read as written ("15o/QĐ-UBND" stays so); only OCR'd text has its digits put right
+        digits = _digits if any(a <= s and e <= b for a, b in ocr_spans) else str
         code = m.groupdict().get("code")
         issuer = m.group("issuer")
-        serial = _digits(m.group("serial"))
-        year = int(_digits(m.group("year"))) if m.groupdict().get("year") else None
+        serial = digits(m.group("serial"))
+        year = int(digits(m.group("year"))) if m.groupdict().get("year") else None
         if code is not None and _key(code) in types:
             canon, name = types[_key(code)]
         elif code is not None:  # an official letter: SERIAL/ISSUER-UNIT
@@ -81,7 +83,7 @@ def extract_citations(text: str, ocr_spans: list[tuple[int, int]] = ()) -> list[
             if canon is None and not issuer[:2].isupper():
                 continue
             name = types[_key(canon)][1] if canon else None
-        raw = _as_digits(m, rules.squash(m.group(), ""))
+        raw = _as_digits(m, rules.squash(m.group(), ""), digits)
         number = _normalise(raw, code, canon) if code is not None and _key(code) in types else raw
         date = None
         gap = after_date.match(text, e)
@@ -102,13 +104,13 @@ def _digits(s: str) -> str:
     return "".join(look.get(ch, ch) for ch in s)
 
 
-def _as_digits(m, raw: str) -> str:
-    """The squashed citation with its serial (and year) as digits; the rest as written."""
-    lead = _digits(rules.squash(m.group("serial"), ""))
+def _as_digits(m, raw: str, digits=_digits) -> str:
+    """The squashed citation with its serial (and year) as `digits` gives them; the rest as written."""
+    lead = digits(rules.squash(m.group("serial"), ""))
     raw = lead + raw[len(m.group("serial")):]
     if m.groupdict().get("year"):
         y = m.group("year")
-        raw = raw.replace(y, _digits(y), 1)
+        raw = raw.replace(y, digits(y), 1)
     return raw
 
 
