@@ -137,6 +137,36 @@ class Indicator(Span):
     confidence: Optional[float] = None
 
 
+class Page(BaseModel):
+    """Not in SPEC: one page of a PDF or page image as the loader read it, listed for documents
+    with an OCR'd page (docs/annotation.md, "OCR'd documents"). `start`/`end` are the page's
+    part of the document text; an OCR'd page keeps what Tesseract read (`ocr_text`) and how the
+    reflowed text maps back to it (`ocr_offset`)."""
+
+    number: int
+    start: int
+    end: int
+    ocr: bool = False
+    confidence: Optional[float] = None      # mean word confidence (0-100)
+    chars: Optional[int] = None             # characters OCR read (spaces not counted)
+    expected_chars: Optional[int] = None    # characters the page's ink would hold as body text
+    low_yield: bool = False                 # far fewer characters read than expected, after retries
+    turned: int = 0                         # degrees the page was turned clockwise before OCR
+    deskew: float = 0.0                     # degrees the page was straightened by
+    ocr_text: Optional[str] = None          # Tesseract's text of the page, as read
+    # (offset in the document text, offset in ocr_text): from each pair to the next, both advance together.
+    ocr_map: list[tuple[int, int]] = Field(default_factory=list)
+
+    def ocr_offset(self, offset: int) -> int:
+        """Where the document text's `offset` (inside this page) is in `ocr_text`."""
+        at = (self.start, 0)
+        for pair in self.ocr_map:
+            if pair[0] > offset:
+                break
+            at = pair
+        return at[1] + offset - at[0]
+
+
 # Not in SPEC: what kind of document it is. "report": a results report (sơ kết, tổng kết, báo cáo).
 Genre = Literal["plan", "decision", "resolution", "news", "report"]
 
@@ -168,6 +198,7 @@ class Document(BaseModel):
     standards: list[Standard] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    pages: Optional[list[Page]] = None  # not in SPEC: only for documents with an OCR'd page
 
     @model_validator(mode="before")
     @classmethod
@@ -181,6 +212,11 @@ class Document(BaseModel):
 
     def to_json_dict(self, with_text: bool = True) -> dict:
         data = self.model_dump(mode="json", by_alias=True, exclude={"text"} if not with_text else None)
+        if data["pages"] is None:
+            del data["pages"]  # the key is there only where it says something: JSON as before for text inputs
+        elif not with_text:
+            for page in data["pages"]:
+                page["ocr_text"] = None
         return data
 
     @classmethod

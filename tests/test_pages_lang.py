@@ -111,6 +111,27 @@ def test_review_page_in_vietnamese_by_default_and_in_english(chromium, tmp_path,
 
 
 @needs_chromium
+def test_ocr_page_panel_speaks_the_page_language(chromium, tmp_path, seed_doc):
+    """The panel of OCR'd pages (issue 21) is worded from the message table like the rest."""
+    from nscl_extract.schema import Page
+
+    doc = seed_doc.model_copy(update={"pages": [Page(number=1, start=0, end=len(seed_doc.text), ocr=True,
+                                                     confidence=71.5, chars=900, expected_chars=2400,
+                                                     low_yield=True, turned=90, deskew=1.5)]})
+    for lang, expect in (("vi", ["Các trang đọc bằng OCR (1, 1 trang", "đọc được 900 ký tự", "đã xoay 90°"]),
+                         ("en", ["Pages read by OCR (1, 1 with a low yield)", "900 characters read of about 2400",
+                                 "turned 90° clockwise"])):
+        path = tmp_path / f"pages_{lang}.html"
+        path.write_text(render_review(doc, lang=lang), encoding="utf-8")
+        page = open_page(chromium, path)
+        words = _check_language(page, lang)
+        for e in expect:
+            assert e in words, (lang, e)
+        assert page.eval_on_selector("#pages .page", "e => e.classList.contains('low-yield')")
+        page.close()
+
+
+@needs_chromium
 def test_picker_page_in_both_languages(chromium, tmp_path, seed_doc):
     jsonl = tmp_path / "out.jsonl"
     other = extract_file(ROOT / "corpus" / "004_af67a2d753eb7d0d.txt")

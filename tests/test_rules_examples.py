@@ -27,6 +27,7 @@ from nscl_extract.mentions.tables import table_values
 from nscl_extract.load.furniture import furniture_spans
 from nscl_extract.text.numbers import parse_number
 from nscl_extract.pipeline import extract_text
+from nscl_extract.schema import Page
 
 RULES = rules.rules_dir()
 
@@ -155,6 +156,18 @@ def _indicators(where, ex):
     _check_list(where, got, want)
 
 
+def _ocr(where, ex):
+    """rules/ocr.yml: the whole text as one OCR'd page (`ocr: true`) or as typed text (`ocr: false`)."""
+    text = ex["text"]
+    pages = [Page(number=1, start=0, end=len(text), ocr=True)] if ex.get("ocr") else None
+    doc = extract_text(text, pages=pages, with_indicators=False)
+    got = {"province": doc.province.name if doc.province else None, "plan": doc.plan.number if doc.plan else None,
+           "citations": [c.number for c in doc.citations]}
+    problems = _diff_fields(got, ex.get("expect") or {})
+    if problems:
+        pytest.fail(f"{where}\n  " + "\n  ".join(problems), pytrace=False)
+
+
 def _amount_roles(where, ex):
     """rules/amount_roles.yml: the amounts the pipeline finds in the text, with their role."""
     doc = extract_text(ex["text"], with_indicators=False)
@@ -177,6 +190,7 @@ OWNERS = {
     ("furniture", None): _furniture,
     ("tables", None): _tables,
     ("document", None): _document,
+    ("ocr", None): _ocr,
     ("indicators", None): _indicators,
 }
 

@@ -41,6 +41,7 @@ class Loaded:
     title: str | None = None
     published: str | None = None
     warnings: list[str] = field(default_factory=list)
+    pages: list | None = None  # schema.Page of each page, when a page was OCR'd
 
 
 MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused, not half-read; the text is held to as many characters
@@ -233,25 +234,23 @@ def load_pdf(data: bytes, source: str) -> Loaded:
     if not pages:
         raise LoadError(source, "PDF has no pages")
     scanned = [i + 1 for i, t in enumerate(pages) if not _usable(t)]
-    warnings = []
-    if scanned:
-        from . import ocr
+    if not scanned:
+        return Loaded(text=nfc("\n".join(pages)), title=real_title(title, source))
+    from . import ocr
 
-        try:
-            results = ocr.ocr_pdf_pages(data, scanned)
-        except ocr.OcrUnavailable as e:
-            raise LoadError(source, f"{len(scanned)} page(s) without a text layer need OCR: {e}") from None
-        except Exception as e:  # pdfium cannot open what pypdf could, ...
-            raise LoadError(source, f"OCR of the pages without a text layer failed ({type(e).__name__}: {e})") from None
-        for r in results:
-            pages[r.number - 1] = r.text
-        pages = _reflow(pages, scanned)
-        warnings = _ocr_warnings(results, len(pages), ocr.DPI)
-    if not any(_usable(t) for t in pages):
-        failed = [f"page {r.number}: {r.error}" for r in results if r.error] if scanned else []
+    try:
+        results = ocr.ocr_pdf_pages(data, scanned)
+    except ocr.OcrUnavailable as e:
+        raise LoadError(source, f"{len(scanned)} page(s) without a text layer need OCR: {e}") from None
+    except Exception as e:  # pdfium cannot open what pypdf could, ...
+        raise LoadError(source, f"OCR of the pages without a text layer failed ({type(e).__name__}: {e})") from None
+    text, page_list = _join_pages(pages, {r.number: r for r in results})
+    if not _usable(text):
+        failed = [f"page {r.number}: {r.error}" for r in results if r.error]
         why = f" ({'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})" if failed else ""
         raise LoadError(source, f"no text: no text layer, and OCR found none on {len(pages)} page(s){why}")
-    return Loaded(text=nfc("\n".join(pages)), title=real_title(title, source), warnings=warnings)
+    return Loaded(text=text, title=real_title(title, source), warnings=_ocr_warnings(results, len(pages), ocr.DPI),
+                  pages=page_list)
 
 
 PLACEHOLDER_TITLES = {"untitled", "untitled document", "no title", "none", "null", "unknown", "title", "document",
@@ -285,15 +284,43 @@ def check_regular(source: str) -> None:
         raise LoadError(source, "is a folder" if stat.S_ISDIR(mode) else "not a regular file")
 
 
-def _reflow(pages: list[str], ocred: list[int]) -> list[str]:
-    """Join the hard-wrapped lines of the OCR'd pages (1-based numbers in `ocred`), keeping the
-    document's furniture lines (page numbers, running headers: rules/furniture.yml) apart."""
+def _join_pages(layers: list[str], ocred: dict) -> tuple[str, list]:
+    """The document text, one line break between pages, and a schema.Page for each: pages with
+    a text layer as they are (NFC), the OCR'd ones (ocr.PageText by number) with their lines
+    reflowed, keeping the document's furniture lines (page numbers, running headers:
+    rules/furniture.yml) apart, and traced back to what Tesseract read."""
+    from ..schema import Page
     from . import ocr
     from .furniture import furniture_spans
 
-    joined, ocred = "\n".join(pages), set(ocred)
+    traced = {n: ocr.Traced(r.text, r.origin) for n, r in ocred.items()}
+    texts = [traced[i + 1].text if i + 1 in traced else nfc(t) for i, t in enumerate(layers)]
+    joined = "\n".join(texts)
     keep = {joined[s:e].strip() for s, e in furniture_spans(joined)[0]}
-    return [ocr.reflow(t, keep) if i + 1 in ocred else t for i, t in enumerate(pages)]
+    parts, pages, pos = [], [], 0
+    for i, t in enumerate(texts):
+        number = i + 1
+        r = ocred.get(number)
+        if r is None:
+            pages.append(Page(number=number, start=pos, end=pos + len(t)))
+        else:
+            flowed = ocr.reflow_traced(traced[number], keep)
+            t = flowed.text
+            pages.append(Page(number=number, start=pos, end=pos + len(t), ocr=True, confidence=r.confidence,
+                              chars=r.chars, expected_chars=r.expected, low_yield=r.low_yield, turned=r.turned,
+                              deskew=r.angle, ocr_text=r.raw, ocr_map=_anchors(pos, flowed.origin)))
+        parts.append(t)
+        pos += len(t) + 1
+    return "\n".join(parts), pages
+
+
+def _anchors(base: int, origin: list[int]) -> list[tuple[int, int]]:
+    """(document offset, OCR offset) wherever the two stop advancing together."""
+    out: list[tuple[int, int]] = []
+    for i, o in enumerate(origin):
+        if not out or o - i != out[-1][1] - (out[-1][0] - base):
+            out.append((base + i, o))
+    return out
 
 
 def _ocr_warnings(results, total: int, dpi: int | None) -> list[str]:
@@ -305,6 +332,12 @@ def _ocr_warnings(results, total: int, dpi: int | None) -> list[str]:
             warnings.append(f"page {r.number}: OCR failed: {r.error}")
         elif not _usable(r.text):
             warnings.append(f"page {r.number}: no text found by OCR (blank page?)")
+        elif r.low_yield:
+            warnings.append(f"page {r.number}: low yield: OCR read {r.chars} characters where the page's ink would "
+                            f"hold about {r.expected} (tried {'; '.join(r.tries)}); check the page against its image")
+        if r.turned and not r.error:
+            warnings.append(f"page {r.number}: turned {r.turned} degrees clockwise before OCR (the page lay "
+                            f"{'upside down' if r.turned == 180 else 'on its side'})")
     return warnings
 
 
@@ -326,10 +359,10 @@ def load_image(data: bytes, source: str) -> Loaded:
     if not results or all(r.error for r in results):
         errors = "; ".join(r.error for r in results if r.error) or "no frames"
         raise LoadError(source, f"not a readable image ({errors})")
-    text = "\n".join(_reflow([r.text for r in results], [r.number for r in results]))
+    text, pages = _join_pages(["" for _ in results], {r.number: r for r in results})
     if not _usable(text):
         raise LoadError(source, f"no text found by OCR on {len(results)} page(s)")
-    return Loaded(text=nfc(text), warnings=_ocr_warnings(results, len(results), None))
+    return Loaded(text=text, warnings=_ocr_warnings(results, len(results), None), pages=pages)
 
 
 LOADERS = {".txt": load_txt, ".text": load_txt, ".md": load_txt, ".html": load_html, ".htm": load_html,
@@ -347,9 +380,24 @@ def load_bytes(data: bytes, source: str, suffix: str, max_chars: int = MAX_BYTES
         raise LoadError(source, f"too large: the text has {len(loaded.text)} characters "
                                 f"(limit {max_chars}, see --max-bytes)")
     if "\x00" in loaded.text:  # a PDF's text layer or a cell can hold NUL characters: no text has them
+        if loaded.pages:
+            loaded.pages = _without_nul(loaded.pages, loaded.text)
         loaded.text = loaded.text.replace("\x00", "")
         loaded.warnings.append("NUL characters removed from the text")
     return loaded
+
+
+def _without_nul(pages: list, text: str) -> list:
+    """The pages' offsets once the NUL characters of `text` are gone."""
+    import bisect
+
+    nuls = [i for i, ch in enumerate(text) if ch == "\x00"]
+
+    def moved(offset: int) -> int:
+        return offset - bisect.bisect_left(nuls, offset)
+
+    return [p.model_copy(update={"start": moved(p.start), "end": moved(p.end),
+                                 "ocr_map": [(moved(d), o) for d, o in p.ocr_map]}) for p in pages]
 
 
 def load(path: str | Path) -> Loaded:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,10 +353,88 @@ def _gold_context(gv: GoldView, t: Messages) -> dict:
             "fields": [(t(fields[f]) if f in fields else f, ok) for f, ok in ds.fields.items()]}
 
 
-def render_review(doc: Document, gold=None, lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW) -> str:
+PAGE_IMAGES = ("link", "embed", "none")
+BROWSER_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def ocr_page_panel(doc: Document, mode: str = "link", link_base: Optional[Path] = None,
+                   t: Optional[Messages] = None) -> list[dict]:
+    """What the page panel shows of each OCR'd page: its image and the text read from it, with
+    confidence, characters read against what its ink would hold, and the low-yield mark.
+    mode "link": the image comes from the source file (an <img> of a page image, the PDF's page
+    in an <object>), addressed relative to `link_base` (the page's folder) when given; "embed":
+    a copy of each page (JPEG, 100 dpi) goes into the page; "none": no panel. `t`: the page's
+    messages (Vietnamese by default)."""
+    if mode == "none" or not doc.pages or not any(p.ocr for p in doc.pages):
+        return []
+    t = t or Messages(DEFAULT_LANG)
+    source = Path(doc.source) if doc.source and doc.source not in ("-", "<stdin>") else None
+    found = source is not None and source.is_file()
+    rows = []
+    for p in doc.pages:
+        if not p.ocr:
+            continue
+        facts = []
+        if p.confidence is not None:
+            facts.append(t("page_confidence", confidence=f"{p.confidence:.1f}"))
+        if p.chars is not None:
+            facts.append(t("page_chars_of", n=p.chars, expected=p.expected_chars) if p.expected_chars
+                         else t("page_chars", n=p.chars))
+        if p.turned:
+            facts.append(t("page_turned", degrees=p.turned))
+        if p.deskew:
+            facts.append(t("page_deskew", degrees=f"{p.deskew:+.1f}"))
+        row = {"number": p.number, "low_yield": p.low_yield, "facts": facts, "kind": None, "src": None, "note": "",
+               "text": (doc.text or "")[p.start:p.end]}
+        if not found:
+            row["note"] = t("page_no_source", source=doc.source)
+        elif mode == "embed":
+            try:
+                row.update(kind="img", src=_data_uri(source, p.number))
+            except Exception as e:  # a file changed or damaged since extraction
+                row["note"] = t("page_cannot_show", n=p.number, source=source, error=f"{type(e).__name__}: {e}")
+        else:
+            href = _href(source, link_base)
+            suffix = source.suffix.lower()
+            if suffix == ".pdf":
+                row.update(kind="pdf", src=f"{href}#page={p.number}")
+            elif suffix in BROWSER_IMAGES:
+                row.update(kind="img", src=href)
+            else:
+                row["note"] = t("page_needs_embed", suffix=suffix)
+        rows.append(row)
+    return rows
+
+
+def _href(source: Path, base: Optional[Path]) -> str:
+    from urllib.parse import quote
+
+    target = source.resolve()
+    if base is not None:
+        try:
+            return quote(Path(os.path.relpath(target, base.resolve())).as_posix())
+        except ValueError:  # another drive
+            pass
+    return target.as_uri()
+
+
+def _data_uri(source: Path, number: int) -> str:
+    import base64
+    import io
+
+    from ..load.pageimage import source_page
+
+    buf = io.BytesIO()
+    source_page(source, number).save(buf, "JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_review(doc: Document, gold=None, lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW,
+                  page_images: str = "link", link_base: Optional[Path] = None) -> str:
     """The review page of an extracted Document (with its text); `gold` is a gold.GoldDocument.
     `lang`: the page's language ("vi", "en"); rows whose confidence is below `check_below` are
-    marked to be checked by reading."""
+    marked to be checked by reading; `page_images` and `link_base` say how OCR'd pages are shown
+    (`ocr_page_panel`)."""
     from . import render
 
     if doc.text is None:
@@ -374,7 +453,14 @@ def render_review(doc: Document, gold=None, lang: str = DEFAULT_LANG, check_belo
     return render("review.html", lang=lang, generator="show", title=doc.title or doc.doc_id, meta=_meta(doc, t),
                   problems=problems, legend=_legend(doc, t), body=render_marks(doc.text, marks), head=head,
                   rows=_indicator_rows(doc, gv, valid, t, check_below), gold=_gold_context(gv, t) if gv else None,
-                  check_below=f"{check_below:g}", summary=json.dumps(summary, ensure_ascii=False))
+                  check_below=f"{check_below:g}", summary=json.dumps(summary, ensure_ascii=False),
+                  **_panel_context(doc, page_images, link_base, t))
+
+
+def _panel_context(doc: Document, page_images: str, link_base: Optional[Path], t: Messages) -> dict:
+    pages = ocr_page_panel(doc, page_images, link_base, t)
+    return {"pages": pages, "n_low": sum(1 for p in pages if p["low_yield"]),
+            "pages_from": t("pages_from_copies") if page_images == "embed" else t("pages_from_source")}
 
 
 # ---------------------------------------------------------------- CLI
@@ -489,7 +575,8 @@ class GoldIndex:
 
 
 def render_picker(items: list[Document | ErrorRecord], source: str, golds: GoldIndex | None = None,
-                  lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW) -> str:
+                  lang: str = DEFAULT_LANG, check_below: float = CHECK_BELOW,
+                  page_images: str = "link", link_base: Optional[Path] = None) -> str:
     """One page for several documents: a list to pick from and the chosen document's review page
     (each page is kept, escaped, in its row and shown in a sandboxed frame when picked). With
     gold, the documents that have none are marked so in the list and counted."""
@@ -506,7 +593,8 @@ def render_picker(items: list[Document | ErrorRecord], source: str, golds: GoldI
                "indicators": len(item.indicators), "mentions": sum(len(getattr(item, t)) for t in MENTION_TYPES),
                "error": None, "page": None, "no_gold": bool(golds) and gold is None}
         try:
-            row["page"] = render_review(item, gold, lang=lang, check_below=check_below)
+            row["page"] = render_review(item, gold, lang=lang, check_below=check_below, page_images=page_images,
+                                        link_base=link_base)
         except ValueError as e:
             row["error"] = str(e)
         rows.append(row)
@@ -533,20 +621,26 @@ def without_gold(items: list[Document | ErrorRecord], golds: GoldIndex) -> list[
 @click.option("--check-below", type=click.FloatRange(0, 1), default=CHECK_BELOW, show_default=True, metavar="P",
               help="Mark an indicator row \"check this row\" when its confidence (the indicator model's "
                    "probability) is below P; rows without a confidence are not marked.")
-def show_command(file, out_path, gold_paths, doc_id, lang, check_below):
+@click.option("--page-images", type=click.Choice(PAGE_IMAGES), default="link", show_default=True,
+              help="OCR'd pages beside their text: linked from the source file, embedded as copies (a "
+                   "self-contained page; TIFF pages need it), or not shown.")
+def show_command(file, out_path, gold_paths, doc_id, lang, check_below, page_images):
     """Write one self-contained HTML page reviewing FILE's extraction.
 
     FILE is a document (txt, html, docx, pdf), the JSON that 'nscl-extract extract' wrote, or the
     JSONL of 'extract' or 'batch' (made with the text). The page highlights every mention and
     indicator, lists the indicators (click a row to see its clause), and with --gold marks misses
     and spurious items as 'nscl-extract score' counts them. For several documents the page starts
-    with a list to pick one from; --doc picks one instead.
+    with a list to pick one from; --doc picks one instead. Pages read by OCR are shown as scanned
+    beside the text read from them, low-yield pages marked (the image comes from the source file
+    unless --page-images embed).
     """
     from ..outputs.console import note, output, wrote
     from ..outputs.paths import check_output
 
     golds = GoldIndex(gold_paths)
     check_output(out_path, inputs=[file, *gold_paths, *golds.files.values()])
+    link_base = Path(out_path).parent if out_path and out_path != "-" else None
     items = load_documents(file)
     if doc_id is not None:
         chosen = [d for d in items if d.doc_id == doc_id]
@@ -568,12 +662,14 @@ def show_command(file, out_path, gold_paths, doc_id, lang, check_below):
         if gold is not None and gold.doc_id != doc.doc_id:
             warn(f"gold file is for {gold.doc_id}, the document is {doc.doc_id}")
         try:
-            page = render_review(doc, gold, lang=lang, check_below=check_below)
+            page = render_review(doc, gold, lang=lang, check_below=check_below, page_images=page_images,
+                                 link_base=link_base)
         except ValueError as e:
             raise click.ClickException(str(e))
         what = doc.doc_id
     else:
-        page = render_picker(items, file, golds, lang=lang, check_below=check_below)
+        page = render_picker(items, file, golds, lang=lang, check_below=check_below, page_images=page_images,
+                             link_base=link_base)
         what = f"{len(items)} documents"
     with output(out_path) as out:
         out.write(page)

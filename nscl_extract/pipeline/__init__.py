@@ -1,6 +1,7 @@
 """Compose the extractors: document text -> Document (SPEC section 2)."""
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 from ..mentions.amount_roles import with_roles
@@ -15,7 +16,7 @@ from ..mentions.tables import table_values
 from ..load.entities import decoded_view, map_back
 from ..load.furniture import furniture_spans, is_site_furniture
 from ..load.loaders import LoadError, Loaded, load
-from ..schema import Amount, Document, Quantity, safe_doc_id
+from ..schema import Amount, Document, Page, Quantity, safe_doc_id
 from ..text.numbers import ascii_digit_view
 from ..text.spans import Taken
 
@@ -52,31 +53,40 @@ def doc_id_from_path(source: str, root: str) -> str:
 
 def extract_text(text: str, doc_id: str = "stdin", source: str = "-", *, title: str | None = None,
                  published: str | None = None, warnings: list[str] | None = None,
-                 with_indicators: bool = True) -> Document:
+                 with_indicators: bool = True, pages: list[Page] | None = None) -> Document:
     """Extract every mention (and indicator) from NFC text. Pure: same text, same Document.
 
     Only ASCII digits are numbers: the extractors read a copy in which any other decimal digit
     (one of a newer Unicode block matches \\d but is no number to float()) is a letter, and
-    every span's text is taken back from the document's own text."""
+    every span's text is taken back from the document's own text.
+
+    `pages` (the loader's, when a page was OCR'd) go into the Document; the text of their OCR'd
+    pages is read with OCR's errors in mind (names by edit distance, confusable letters in
+    citation numbers), and only that text."""
     digits = ascii_digit_view(text)
-    if digits != text:
+    if digits != text:  # an equal-length view: the pages' offsets hold in it
         doc = extract_text(digits, doc_id, source, title=title, published=published, warnings=warnings,
-                           with_indicators=with_indicators)
+                           with_indicators=with_indicators, pages=pages)
         doc = map_back(doc, text, list(range(len(text) + 1)))
         doc.text = text
         return doc
+    ocr_spans = [(p.start, p.end) for p in pages or () if p.ocr]
     view = decoded_view(text)
     if view is None:
-        return _extract(text, doc_id, source, title, published, warnings, with_indicators)
-    doc = _extract(view[0], doc_id, source, title, published, warnings, with_indicators)
-    doc = map_back(doc, text, view[1])
-    doc.text = text
+        doc = _extract(text, doc_id, source, title, published, warnings, with_indicators, ocr_spans)
+    else:
+        origin = view[1]
+        spans = [(bisect.bisect_left(origin, s), bisect.bisect_left(origin, e)) for s, e in ocr_spans]
+        doc = _extract(view[0], doc_id, source, title, published, warnings, with_indicators, spans)
+        doc = map_back(doc, text, origin)
+        doc.text = text
+    doc.pages = pages
     return doc
 
 
-def _extract(text, doc_id, source, title, published, warnings, with_indicators) -> Document:
+def _extract(text, doc_id, source, title, published, warnings, with_indicators, ocr_spans=()) -> Document:
     furniture, related = furniture_spans(text)
-    citations = extract_citations(text)
+    citations = extract_citations(text, ocr_spans)
     undated = extract_dates(text)
     published = find_published(text, _outside(undated, furniture), published)
     # Earlier kinds claim their spans: a number inside a citation, standard or date is not a quantity.
@@ -101,11 +111,12 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators) 
     if is_site_furniture(title):  # a site's banner or login bar as an HTML <title>
         title = None
     title = title or find_title(text, furniture)
-    province = find_province(text, title, furniture + related)
+    notes: list[str] = []
+    province = find_province(text, title, furniture + related, ocr_spans, notes)
     doc = Document(doc_id=doc_id, source=source, title=title, published=published,
                    province=province, plan=find_plan(text, citations, province), text=text,
                    citations=citations, dates=dates, periods=periods, percentages=percentages, counts=counts,
-                   amounts=amounts, standards=standards, warnings=list(warnings or []))
+                   amounts=amounts, standards=standards, warnings=list(warnings or []) + notes)
     from ..indicators.document import reads_as_report
 
     doc.genre = find_genre(title, reads_as_report(doc))
@@ -123,7 +134,8 @@ def _outside(mentions: list, spans: list[tuple[int, int]]) -> list:
 
 def extract_loaded(loaded: Loaded, source: str, with_indicators: bool = True, doc_id: str | None = None) -> Document:
     return extract_text(loaded.text, doc_id or doc_id_for(source), source, title=loaded.title,
-                        published=loaded.published, warnings=loaded.warnings, with_indicators=with_indicators)
+                        published=loaded.published, warnings=loaded.warnings, with_indicators=with_indicators,
+                        pages=loaded.pages)
 
 
 def extract_file(path: str | Path, with_indicators: bool = True) -> Document:

@@ -8,7 +8,7 @@ import regex
 
 from .. import rules
 from ..load.furniture import is_site_furniture
-from ..text.provinces import province_2025
+from ..text.provinces import nearest_province, province_2025
 from ..rules import new_style
 from ..schema import Citation, Date, Genre, Province
 from ..text.spans import Taken
@@ -78,7 +78,8 @@ def _nth_line_end(text: str, n: int) -> int:
     return pos
 
 
-def find_province(text: str, title: str | None = None, skip: list[tuple[int, int]] = ()) -> Province | None:
+def find_province(text: str, title: str | None = None, skip: list[tuple[int, int]] = (),
+                  ocr_spans: list[tuple[int, int]] = (), notes: list[str] | None = None) -> Province | None:
     """The province the document is about, by votes over every way the page names it (weights
     in rules/document.yml): the issuer ("UBND tỉnh X"), a letterhead line ("TỈNH X"), a legal
     text's place-and-date line ("X, ngày ..."), a headline that opens with the name ("X: ...",
@@ -86,7 +87,12 @@ def find_province(text: str, title: str | None = None, skip: list[tuple[int, int
     Names inside `skip` (page furniture, related-article links) do not vote. A name named in a
     strong place (all but "tỉnh X" and the bare name) wins with the most votes, more than any
     other; a name only mentioned wins when it is the only one, or has at least `min_votes` and
-    twice the votes of all others together (a national page names several provinces)."""
+    twice the votes of all others together (a national page names several provinces).
+
+    Inside `ocr_spans` (text read by OCR) a name in the issuer, letterhead, place-and-date or
+    "tỉnh X" places that is no province as written but one by edit distance (rules/ocr.yml:
+    "Tâm Đồng" -> Lâm Đồng) votes for that province; when the winner was so read, `notes` gets
+    a line saying what was read where."""
     data, strong, letterhead, weak, headline, place_date, bare, _ = _compiled()
     w = data["province_votes"]
     folded = new_style(text)
@@ -124,6 +130,19 @@ def find_province(text: str, title: str | None = None, skip: list[tuple[int, int
     for m in bare.finditer(folded):
         in_title = title_span is not None and title_span[0] <= m.start() < title_span[1]
         vote(m, w["title"] if in_title else w["bare"], in_title)
+    misread: dict[str, tuple[str, int, int]] = {}  # province -> (as read, where, edits): names OCR got wrong
+    if ocr_spans:
+        for weight, is_strong, start, end, written in _misread_names(text, folded, ocr_spans, strong, w):
+            found = nearest_province(written)
+            if found is None or end in counted or skipped.overlaps(start, end):
+                continue
+            key = province_2025(found[0])
+            score[key] += weight
+            first_as_written.setdefault(key, found[0])
+            misread.setdefault(key, (written, start, found[1]))
+            counted.add(end)
+            if is_strong:
+                strong_keys.add(key)
     if not score:
         return None
     ranked = score.most_common(2)
@@ -135,7 +154,51 @@ def find_province(text: str, title: str | None = None, skip: list[tuple[int, int
         return None
     written = first_as_written[key]
     name = written if not written.isupper() else written.title()
+    if key in misread and notes is not None:
+        seen, at, edits = misread[key]
+        notes.append(f"province {name}: read from OCR text as {seen!r} at offset {at} "
+                     f"(edit distance {edits}, tone marks and case aside)")
     return Province(name=name, name_2025=key)
+
+
+_CAPITALISED = r"\p{Lu}[\p{L}]*(?:[ \t\-–]+\p{Lu}[\p{L}]*){0,3}"
+
+
+@lru_cache(maxsize=1)
+def _misread_rules():
+    data = rules.load("document")
+    unit = rules.alternation(data["unit_words"], boundary=False)
+    letterhead = regex.compile(rf"^[ \t]*(?:TỈNH|THÀNH PHỐ|UBND TỈNH|UBND THÀNH PHỐ)[ \t]+(?P<name>{_CAPITALISED})[ \t]*$",
+                               regex.M)
+    weak = regex.compile(rf"(?<!\w)(?i:{unit})[ \t]*(?P<name>{_CAPITALISED})")
+    place_date = regex.compile(rf"^[ \t|]*(?P<name>{_CAPITALISED})[ \t]*,[ \t]*ngày\b", regex.M)
+    return letterhead, weak, place_date
+
+
+def _misread_names(text: str, folded: str, ocr_spans, strong, w):
+    """(weight, strong, start, end, written) for each name in a province's place inside the OCR'd
+    spans that is no province as written: each run of capitalised words, longest first."""
+    letterhead, weak, place_date = _misread_rules()
+    found = []
+    for s, e in ocr_spans:
+        for rx, kind in ((letterhead, "letterhead"), (place_date, "place_date"), (weak, "unit")):
+            for m in rx.finditer(text, s, e):
+                words = list(regex.finditer(r"\p{L}+", m.group("name")))
+                base = m.start("name")
+                for n in range(len(words), 0, -1):
+                    start, end = base + words[0].start(), base + words[n - 1].end()
+                    written = text[start:end]
+                    if province_2025(written) is not None:
+                        break  # a province as written: the exact votes have it
+                    if nearest_province(written) is None:
+                        continue
+                    if kind == "unit":
+                        issuer = bool(strong.search(folded, max(0, m.start() - 50), m.start()))
+                        found.append((w["issuer"] if issuer else w["unit"], issuer, start, end, written))
+                    else:
+                        found.append((w[kind], True, start, end, written))
+                    break
+    return found
 
 
 def find_plan(text: str, citations: list[Citation], province: Province | None) -> Citation | None:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .. import rules
 from ..rules import load, new_style
 
 
@@ -78,3 +79,47 @@ def typed_province(name: str | None) -> str | None:
     if province_2025(name) is not None:
         return name
     return _names_by_plain_key().get(plain_key(name))
+
+
+@lru_cache(maxsize=1)
+def _names_for_ocr() -> dict[str, str]:
+    """plain_key(name) -> the province's name as the table gives it (names and aliases to the
+    name, a 2025 name to itself): what an OCR'd name is matched against."""
+    data = load("provinces")
+    table: dict[str, str] = {}
+    for entry in data.get("provinces", []):
+        for name in [entry["name"], *(entry.get("aliases") or [])]:
+            table.setdefault(plain_key(str(name)), unicodedata.normalize("NFC", entry["name"]))
+        table.setdefault(plain_key(entry["name_2025"]), unicodedata.normalize("NFC", entry["name_2025"]))
+    return table
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance, or most + 1 once it is sure to be larger."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > most:
+            return most + 1
+        prev = cur
+    return prev[-1]
+
+
+def nearest_province(written: str) -> tuple[str, int] | None:
+    """(province name, edits) of a name as OCR read it ("Tâm Đồng" -> ("Lâm Đồng", 1)) by
+    rules/ocr.yml's province_match; None when it is no province, or when two are about as near."""
+    limits = rules.load("ocr")["province_match"]
+    key = plain_key(written)
+    if len(key) < limits["min_letters"]:
+        return None
+    most = limits["max_edits"] + limits["margin"]
+    ranked = sorted((_edits(key, k, most), name) for k, name in _names_for_ocr().items())
+    best, name = ranked[0]
+    if best > limits["max_edits"]:
+        return None
+    rival = next((d for d, other in ranked[1:] if province_2025(other) != province_2025(name)), most + 1)
+    return (name, best) if rival >= best + limits["margin"] else None

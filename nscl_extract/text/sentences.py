@@ -31,7 +31,9 @@ class Block:
     bullet: bool
 
 
-def blocks(text: str) -> list[Block]:
+def blocks(text: str, wrap: int = 60) -> list[Block]:
+    """Paragraphs; `wrap` is the line length from which a line that runs on is a hard wrap (the
+    width a page is set to: 60 for most text, narrower for a column of an OCR'd page)."""
     out: list[Block] = []
     lines, pos = [], 0
     for raw in text.splitlines(keepends=True):
@@ -45,7 +47,7 @@ def blocks(text: str) -> list[Block]:
                 out.append(cur)
             cur = None
             continue
-        if cur is not None and _continues(last, body):
+        if cur is not None and _continues(last, body, wrap):
             cur, last = (cur[0], e, cur[2]), body
             continue
         if cur:
@@ -56,14 +58,14 @@ def blocks(text: str) -> list[Block]:
     return [Block(*b) for b in out]
 
 
-def _continues(prev: str, line: str) -> bool:
+def _continues(prev: str, line: str, wrap: int = 60) -> bool:
     """A hard-wrapped line: the previous line (`prev`, never the whole block: that would be
     quadratic in a long block) does not end a sentence, this one is no bullet or heading, and
     it starts lower case or the previous line is long (the wrap width)."""
     p, l = prev.rstrip(), line.lstrip()
     if not p or p[-1] in ".;:!?|" or not l or _BULLET.match(line) or _HEADING.match(l):
         return False
-    return l[0].islower() or len(p) >= 60
+    return l[0].islower() or len(p) >= wrap
 
 
 @lru_cache(maxsize=256)
