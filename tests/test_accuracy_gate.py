@@ -18,7 +18,8 @@ SETS = {"seeds": (ROOT / "gold", ROOT / "corpus"), "dev": (ROOT / "gold" / "dev"
         "real": (ROOT / "gold" / "real", ROOT / "corpus" / "real"),  # texts outside git: docs/real-pages.md
         "real-final": (ROOT / "gold" / "real" / "final", ROOT / "corpus" / "real"),
         "real-extra": (ROOT / "gold" / "real-extra", ROOT / "corpus" / "real-extra"),
-        "real-unseen": (ROOT / "gold" / "real-unseen", ROOT / "corpus" / "real-unseen")}
+        "real-unseen": (ROOT / "gold" / "real-unseen", ROOT / "corpus" / "real-unseen"),
+        "real-test": (ROOT / "gold" / "real-test", ROOT / "corpus" / "real-test")}  # in no training
 # The real-page floors guard against regressions of the shipped weights, which were fitted on
 # these pages too: they are no estimate of accuracy on unseen pages (training/REPORT.md is).
 

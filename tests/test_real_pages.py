@@ -16,8 +16,9 @@ INDEX = ROOT / "gold" / "real" / "INDEX.tsv"
 TEXTS = ROOT / "corpus" / "real"
 GOLD = {"dev": ROOT / "gold" / "real", "final": ROOT / "gold" / "real" / "final"}
 # More real pages, each indexed and labelled on its own: ../shared/real-extra's (its README: each
-# text is the excerpt plus one newline) and the batch first run unseen (gold/real-unseen).
-MORE = {"real-extra": 28, "real-unseen": 18}  # set name -> pages
+# text is the excerpt plus one newline), the batch first run unseen (gold/real-unseen, now in
+# training) and the test batch that is in no training (gold/real-test).
+MORE = {"real-extra": 28, "real-unseen": 18, "real-test": 16}  # set name -> pages
 
 def rows() -> list[dict]:
     with INDEX.open(encoding="utf-8", newline="") as f:
