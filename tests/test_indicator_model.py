@@ -142,3 +142,10 @@ def test_training_script_runs_on_a_small_slice(tmp_path):
     assert "Out of fold only" in text and "| indicators.strict.f1 |" in text and "Shipped:" in text
     with decide.using(model):
         assert extract(PLAN).indicators  # the weights it wrote are usable as they are
+
+
+def test_the_test_set_is_in_no_training():
+    """gold/real-test measures pages the weights never saw: the training script must not read it."""
+    script = (ROOT / "training" / "train_indicators.py").read_text(encoding="utf-8")
+    sets = script[script.index("SETS = ["):script.index("]", script.index("SETS = ["))]
+    assert "gold/real-test" not in sets and "gold/real-unseen" in sets

@@ -42,7 +42,8 @@ from nscl_extract.text.provinces import province_2025  # noqa: E402
 BINDING_CLASSES = (*BINDING_SOURCES, "none")
 
 SHARED = ROOT.parent / "shared"
-# (set name, gold folder, text folder, real?)
+# (set name, gold folder, text folder, real?). gold/real-test is in no training: it is the test
+# set of pages collected after the last fit (docs/real-pages.md).
 SETS = [
     ("real-dev", ROOT / "gold/real", ROOT / "corpus/real", True),
     ("real-final", ROOT / "gold/real/final", ROOT / "corpus/real", True),
