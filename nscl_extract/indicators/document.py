@@ -4,11 +4,12 @@ counting cues, and the headline's span (a headline takes only what it states).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
 from ..schema import Document, Period
-from .cues import Cues, cues
+from .cues import cues
 from .index import ByStart, Marks
 from .scopes import Level, Scope, Sets, Year
 
@@ -44,7 +45,7 @@ class DocumentScope:
     def read(cls, doc: Document, text: str) -> "DocumentScope":
         headline = _headline_span(doc)
         blocked = [(m.start, m.end) for m in [*doc.periods, *doc.dates, *doc.citations]]
-        kind, share = _default_kind(text, cues(), doc)
+        kind, share = _default_kind(text, _published_year(doc))
         return cls(doc, text, _plan_phase(text, doc.periods, headline), _report_period(text, doc.periods, headline, doc),
                    headline, kind, share, ByStart(doc.periods), ByStart(doc.standards), Marks(len(text), blocked),
                    _lead_end(text, headline))
@@ -72,18 +73,22 @@ def reads_as_report(doc: Document) -> bool:
     """Whether the body has more result cues than target cues (the document default below)."""
     from ..rules import new_style
 
-    return _default_kind(new_style(doc.text or ""), cues(), doc)[0] == "result"
+    return _default_kind(new_style(doc.text or ""), _published_year(doc))[0] == "result"
 
 
-def _default_kind(text: str, cue: Cues, doc: Document) -> tuple[str, float]:
+def _published_year(doc: Document) -> int | None:
+    return int(doc.published[:4]) if doc.published else None
+
+
+@lru_cache(maxsize=2)  # the genre (pipeline) and the document scope count the same text
+def _default_kind(text: str, published: int | None) -> tuple[str, float]:
     """One scan counts both kinds of cue in the whole text: a report has more result cues. A
     target cue ending in a past year ("tính đến năm 2017") counts for neither. Also the share
     of result cues."""
     from .clause import past_year_cue
 
-    published = int(doc.published[:4]) if doc.published else None
     results = targets = 0
-    for m in cue.rx["kind_cues"].finditer(text):
+    for m in cues().rx["kind_cues"].finditer(text):
         if m.group("t") is not None:
             targets += not past_year_cue(text, m, published)
         else:
