@@ -38,15 +38,16 @@ def test_every_label_is_a_genre_of_the_schema():
 
 
 def test_genre_from_the_title_agrees_with_the_labels():
-    found = {d: text_of(d) for d in labels()}
+    labelled = labels()
+    found = {d: text_of(d) for d in labelled}
     present = {d: p for d, p in found.items() if p is not None}
     if len(present) < len(found) // 2:
         pytest.skip("most labelled texts are absent (corpus/real, corpus/real-extra: docs/real-pages.md)")
     wrong = {}
     for d, p in present.items():
         genre = extract_file(p, with_indicators=False).genre
-        if genre != labels()[d]:
-            wrong[d] = (genre, labels()[d])
+        if genre != labelled[d]:
+            wrong[d] = (genre, labelled[d])
     agreement = 1 - len(wrong) / len(present)
     print(f"genre agreement with gold/genres.tsv: {agreement:.3f} on {len(present)} documents")
     assert agreement >= FLOOR, f"genre agreement {agreement:.3f} < {FLOOR}; (got, label): {wrong}"
