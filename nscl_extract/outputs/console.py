@@ -4,7 +4,9 @@ writes) is paths.py."""
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from typing import IO, Callable, Iterator
 
@@ -127,9 +129,6 @@ def interrupt_after() -> Iterator[None]:
     """Hold a Ctrl-C that comes inside the block until the block ends, so a step and the count
     that says it was done (a stored document and the line that says how many) are never split.
     Only in the main thread, where Python's signal handlers run."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
