@@ -294,14 +294,15 @@ def _meta(doc: Document, t: Messages) -> list[tuple[str, str, bool]]:
 
 def explanations(doc: Document) -> dict[tuple[int, int], str]:
     """Why each indicator has its kind, year and period (indicators/decide.explain), by its
-    quantity's span: the text is read again with the decisions recorded (the pipeline is pure)."""
+    quantity's span: the text is read again with the decisions recorded (the pipeline is pure),
+    with the document's pages, so OCR'd text is read as it was the first time."""
     if not doc.text:
         return {}
     from ..indicators.decide import explain, recording
     from ..pipeline import extract_text
 
     with recording() as records:
-        extract_text(doc.text, doc.doc_id, doc.source, title=doc.title, published=doc.published)
+        extract_text(doc.text, doc.doc_id, doc.source, title=doc.title, published=doc.published, pages=doc.pages)
     return {(ev.q.start, ev.q.end): "\n".join(explain(d)) for ev, d in records}
 
 
