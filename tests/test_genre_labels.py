@@ -37,6 +37,13 @@ def test_every_label_is_a_genre_of_the_schema():
     assert {g for g in got.values()} <= allowed, {g for g in got.values()} - allowed
 
 
+def test_a_document_with_no_text_has_no_genre():
+    from nscl_extract import extract
+
+    assert extract("").genre is None and extract(" \n\n ").genre is None
+    assert extract("Năm qua, tỉnh đã hỗ trợ 40 doanh nghiệp; đã cấp 12 giấy chứng nhận.").genre == "report"
+
+
 def test_genre_from_the_title_agrees_with_the_labels():
     labelled = labels()
     found = {d: text_of(d) for d in labelled}

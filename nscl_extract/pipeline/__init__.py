@@ -119,7 +119,7 @@ def _extract(text, doc_id, source, title, published, warnings, with_indicators, 
                    amounts=amounts, standards=standards, warnings=list(warnings or []) + notes)
     from ..indicators.document import reads_as_report
 
-    doc.genre = find_genre(title, reads_as_report(doc))
+    doc.genre = find_genre(title, reads_as_report(doc)) if text.strip() else None  # no text, no kind of text
     if with_indicators:
         from ..indicators import find_indicators
 
